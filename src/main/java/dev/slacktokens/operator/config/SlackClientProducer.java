@@ -1,0 +1,17 @@
+package dev.slacktokens.operator.config;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.inject.Produces;
+
+import dev.slacktokens.operator.slack.SlackClient;
+
+/** The Slack client for the configured Slack (real, GovSlack or the simulator). */
+public class SlackClientProducer {
+
+    @Produces
+    @ApplicationScoped
+    SlackClient slackClient(OperatorConfig config) {
+        OperatorConfig.Slack slack = config.slack();
+        return SlackClient.create(slack.baseUrl(), slack.connectTimeout(), slack.readTimeout());
+    }
+}

@@ -1,0 +1,2 @@
+/** Kubernetes operator for Slack user OAuth tokens. */
+package dev.slacktokens.operator;
