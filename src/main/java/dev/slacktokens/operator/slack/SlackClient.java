@@ -136,7 +136,12 @@ public class SlackClient {
         } catch (SlackWebApi.HttpStatusException e) {
             throw fromStatus(method, e);
         } catch (WebApplicationException e) {
-            throw new SlackTransientException(method, "http_" + e.getResponse().getStatus(), null, null);
+            int status = e.getResponse() == null ? 0 : e.getResponse().getStatus();
+            if (status >= 200 && status < 300) {
+                // Slack answered 2xx but the body could not be read as Slack JSON (a proxy page, a truncation).
+                throw new SlackTransientException(method, "invalid_response", "the response was not Slack JSON", e);
+            }
+            throw new SlackTransientException(method, "http_" + status, null, e);
         } catch (ProcessingException e) {
             SlackWebApi.HttpStatusException status = findCause(e, SlackWebApi.HttpStatusException.class);
             if (status != null) {
