@@ -22,7 +22,6 @@ import jakarta.ws.rs.core.MediaType;
  */
 @Path("/_sim")
 @Produces(MediaType.APPLICATION_JSON)
-@Consumes(MediaType.APPLICATION_JSON)
 public class SimulatorAdminResource {
 
     private final SlackSimulator simulator;
@@ -60,6 +59,7 @@ public class SimulatorAdminResource {
     }
 
     @PUT
+    @Consumes(MediaType.APPLICATION_JSON)
     @Path("settings")
     public SimulatorSettings updateSettings(SettingsPatch patch) {
         SimulatorSettings s = simulator.settings();
@@ -87,6 +87,7 @@ public class SimulatorAdminResource {
     }
 
     @POST
+    @Consumes(MediaType.APPLICATION_JSON)
     @Path("clock")
     public Map<String, Object> advanceClock(ClockAdvance advance) {
         try {
@@ -104,6 +105,7 @@ public class SimulatorAdminResource {
     }
 
     @POST
+    @Consumes(MediaType.APPLICATION_JSON)
     @Path("apps")
     public SlackSimulator.App putApp(SlackSimulator.App app) {
         if (app.clientSecret() == null || app.appId() == null) {
@@ -114,6 +116,7 @@ public class SimulatorAdminResource {
     }
 
     @POST
+    @Consumes(MediaType.APPLICATION_JSON)
     @Path("teams")
     public SlackSimulator.Team putTeam(SlackSimulator.Team team) {
         if (team.id() == null || team.name() == null || team.domain() == null) {
@@ -124,6 +127,7 @@ public class SimulatorAdminResource {
     }
 
     @POST
+    @Consumes(MediaType.APPLICATION_JSON)
     @Path("users")
     public SlackSimulator.User putUser(SlackSimulator.User user) {
         return guard(() -> {
@@ -138,6 +142,7 @@ public class SimulatorAdminResource {
     }
 
     @POST
+    @Consumes(MediaType.APPLICATION_JSON)
     @Path("consent")
     public Map<String, Object> consent(ConsentRequest request) {
         return guard(() -> {
@@ -164,6 +169,7 @@ public class SimulatorAdminResource {
     }
 
     @POST
+    @Consumes(MediaType.APPLICATION_JSON)
     @Path("faults")
     public FaultRule addFault(FaultRequest r) {
         return guard(() -> {
@@ -185,6 +191,7 @@ public class SimulatorAdminResource {
     }
 
     @POST
+    @Consumes(MediaType.APPLICATION_JSON)
     @Path("legacy-tokens")
     public Map<String, Object> legacyToken(LegacyTokenRequest r) {
         return guard(() -> Map.of("token", simulator.issueLegacyUserToken(
@@ -213,6 +220,7 @@ public class SimulatorAdminResource {
     }
 
     @POST
+    @Consumes(MediaType.APPLICATION_JSON)
     @Path("events/tokens-revoked")
     public Map<String, Object> tokensRevoked(EventRequest r) {
         String teamId = require(r.teamId(), "teamId");
@@ -230,6 +238,7 @@ public class SimulatorAdminResource {
     }
 
     @POST
+    @Consumes(MediaType.APPLICATION_JSON)
     @Path("events/app-uninstalled")
     public Map<String, Object> appUninstalled(EventRequest r) {
         String teamId = require(r.teamId(), "teamId");

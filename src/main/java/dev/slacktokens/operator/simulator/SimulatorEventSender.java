@@ -42,7 +42,7 @@ public class SimulatorEventSender {
         long timestamp = simulator.clock().instant().getEpochSecond() + timestampSkewSeconds;
         String secret = signingSecret != null ? signingSecret : simulator.signingSecret();
         Client client = ClientBuilder.newClient();
-        try (Response response = client.target(url).request(MediaType.APPLICATION_JSON)
+        try (Response response = client.target(url).request()
                 .header("X-Slack-Request-Timestamp", Long.toString(timestamp))
                 .header("X-Slack-Signature", SlackRequestSigner.sign(secret, timestamp, body))
                 .post(Entity.entity(body, MediaType.APPLICATION_JSON))) {

@@ -317,7 +317,7 @@ public class SlackSimulator {
         long latency = 0;
         SimResponse answer = null;
         for (FaultRule rule : faults) {
-            if (!rule.matches(method)) {
+            if (!rule.matches(method) || (answer != null && rule.altersAnswer())) {
                 continue;
             }
             int fired = faultFired.getOrDefault(rule, 0);
