@@ -439,6 +439,21 @@ public class SlackSimulator {
         return "redirect_uri does not match any Redirect URL of the app";
     }
 
+    // ---------------------------------------------------------------- client authentication
+
+    /** The app a request names (HTTP Basic first, then the form fields) and the secret it presented. */
+    private record Caller(App app, String secret) {
+        boolean secretMatches() {
+            return secret != null && constantTimeEquals(secret, app.clientSecret());
+        }
+    }
+
+    private Caller caller(Map<String, String> form, String basicUser, String basicPassword) {
+        String clientId = basicUser != null ? basicUser : form.get("client_id");
+        String secret = basicUser != null ? basicPassword : form.get("client_secret");
+        return new Caller(clientId == null ? null : apps.get(clientId), secret);
+    }
+
     // ---------------------------------------------------------------- oauth.v2.access
 
     /**
@@ -447,19 +462,18 @@ public class SlackSimulator {
      */
     public synchronized SimResponse oauthAccess(Map<String, String> form, String basicUser, String basicPassword) {
         count("oauth_v2_access_calls");
-        String clientId = basicUser != null ? basicUser : form.get("client_id");
-        String clientSecret = basicUser != null ? basicPassword : form.get("client_secret");
-        App app = clientId == null ? null : apps.get(clientId);
+        Caller caller = caller(form, basicUser, basicPassword);
+        App app = caller.app();
         if (app == null) {
             return SimResponse.error("invalid_client_id");
         }
         String grantType = form.getOrDefault("grant_type", "authorization_code");
         boolean pkceCall = form.containsKey("code_verifier")
-                || (app.pkce() && clientSecret == null && "refresh_token".equals(grantType));
+                || (app.pkce() && caller.secret() == null && "refresh_token".equals(grantType));
         if (pkceCall && !app.pkce()) {
             return SimResponse.error("pkce_not_allowed");
         }
-        if (!pkceCall && (clientSecret == null || !constantTimeEquals(clientSecret, app.clientSecret()))) {
+        if (!pkceCall && !caller.secretMatches()) {
             return SimResponse.error("bad_client_secret");
         }
         return switch (grantType) {
@@ -593,13 +607,12 @@ public class SlackSimulator {
 
     public synchronized SimResponse oauthExchange(Map<String, String> form, String basicUser, String basicPassword) {
         count("oauth_v2_exchange_calls");
-        String clientId = basicUser != null ? basicUser : form.get("client_id");
-        String clientSecret = basicUser != null ? basicPassword : form.get("client_secret");
-        App app = clientId == null ? null : apps.get(clientId);
+        Caller caller = caller(form, basicUser, basicPassword);
+        App app = caller.app();
         if (app == null) {
             return SimResponse.error("invalid_client_id");
         }
-        if (clientSecret == null || !constantTimeEquals(clientSecret, app.clientSecret())) {
+        if (!caller.secretMatches()) {
             return SimResponse.error("bad_client_secret");
         }
         String value = form.get("token");
