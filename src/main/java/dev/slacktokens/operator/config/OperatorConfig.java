@@ -2,11 +2,15 @@ package dev.slacktokens.operator.config;
 
 import java.net.URI;
 import java.time.Duration;
+import java.util.Optional;
 
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 
-/** The operator's own settings, all under {@code slack-operator.*} (environment: {@code SLACK_OPERATOR_*}). */
+/**
+ * The operator's own settings, all under {@code slack-operator.*} (environment: {@code SLACK_OPERATOR_*}).
+ * Documented in docs/operations.md.
+ */
 @ConfigMapping(prefix = "slack-operator")
 public interface OperatorConfig {
 
@@ -15,6 +19,29 @@ public interface OperatorConfig {
      */
     @WithDefault("true")
     boolean enabled();
+
+    /**
+     * The externally reachable base URL of this operator's HTTP endpoints (through the Ingress), e.g.
+     * {@code https://slack-tokens.example.com}. Authorize links and the default redirect URI
+     * ({@code <publicUrl>/oauth/callback}) are built from it. Required when the operator runs.
+     */
+    Optional<URI> publicUrl();
+
+    /** The operator's own namespace: token stores and the state key live here. */
+    @WithDefault("slack-token-operator")
+    String namespace();
+
+    /** Name of the Secret (in {@link #namespace()}) holding the key that signs OAuth state and links. */
+    @WithDefault("slack-token-operator-state-key")
+    String stateKeySecret();
+
+    /** How long a published authorize link stays valid; the reconciler re-signs it when half is used. */
+    @WithDefault("7d")
+    Duration authorizeLinkValidity();
+
+    /** Write Secrets with server-side apply (one field manager). Off only for the CRUD mock server in tests. */
+    @WithDefault("true")
+    boolean serverSideApply();
 
     Slack slack();
 
@@ -34,5 +61,14 @@ public interface OperatorConfig {
         /** Read timeout for Slack calls; a timed-out call is a transient failure. */
         @WithDefault("15s")
         Duration readTimeout();
+
+        /** Client id of the default Slack app, used by connections without spec.slackApp. */
+        Optional<String> clientId();
+
+        /** Client secret of the default Slack app (set it from a Secret, e.g. SLACK_OPERATOR_SLACK_CLIENT_SECRET). */
+        Optional<String> clientSecret();
+
+        /** Signing secret of the default Slack app, to verify Slack events. */
+        Optional<String> signingSecret();
     }
 }

@@ -25,6 +25,10 @@ public class OperatorStartup {
             LOG.info("Operator disabled (slack-operator.enabled=false): not connecting to Kubernetes");
             return;
         }
+        if (config.publicUrl().isEmpty()) {
+            throw new IllegalStateException("slack-operator.public-url (SLACK_OPERATOR_PUBLIC_URL) is not set: the "
+                    + "operator needs the external URL of its /oauth endpoints to publish authorize links");
+        }
         Operator op = operator.get();
         op.start();
         started = op;

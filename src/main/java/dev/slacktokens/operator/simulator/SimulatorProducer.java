@@ -5,6 +5,7 @@ import java.util.List;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Produces;
+import jakarta.enterprise.inject.Typed;
 
 /** Builds the one simulator instance of this process from {@link SimulatorConfig}. */
 public class SimulatorProducer {
@@ -12,8 +13,10 @@ public class SimulatorProducer {
     /** Application id Slack would assign to the default app. */
     static final String DEFAULT_APP_ID = "A0SIM0001";
 
+    /** Typed so that it never satisfies a plain {@code Clock} injection point (the operator's clock). */
     @Produces
     @ApplicationScoped
+    @Typed(MutableClock.class)
     MutableClock simulatorClock() {
         return new MutableClock(Clock.systemUTC());
     }

@@ -6,24 +6,21 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 import jakarta.ws.rs.Consumes;
-import jakarta.ws.rs.GET;
 import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
-import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.MultivaluedMap;
 import jakarta.ws.rs.core.Response;
-import jakarta.ws.rs.core.UriInfo;
 
 /**
- * Slack's own URLs, served by the simulator: the consent page and the Web API methods, so that pointing a client's
- * base URL here is the only change. Web API methods accept form-encoded and JSON bodies, client credentials in
+ * Slack's Web API methods, served by the simulator ({@code /api/<method>}), so that pointing a client's base URL
+ * here is the only change. They accept form-encoded and JSON bodies, client credentials in
  * HTTP Basic or in the form, and tokens as a Bearer header or a {@code token} field.
  */
-@Path("/")
+@Path("/api")
 public class SimulatorResource {
 
     private final SlackSimulator simulator;
@@ -32,26 +29,8 @@ public class SimulatorResource {
         this.simulator = simulator;
     }
 
-    @GET
-    @Path("oauth/v2/authorize")
-    @Produces(MediaType.TEXT_HTML)
-    public Response authorize(@Context UriInfo uri) {
-        Map<String, String> params = new LinkedHashMap<>();
-        uri.getQueryParameters().forEach((k, v) -> params.put(k, v.isEmpty() ? null : v.get(0)));
-        SlackSimulator.AuthorizeResult result = simulator.authorize(params);
-        if (result instanceof SlackSimulator.AuthorizeResult.Redirect r) {
-            return Response.status(Response.Status.FOUND).location(r.location()).header("Cache-Control", "no-store")
-                    .build();
-        }
-        SlackSimulator.AuthorizeResult.ErrorPage e = (SlackSimulator.AuthorizeResult.ErrorPage) result;
-        return Response.status(Response.Status.BAD_REQUEST)
-                .entity("<!doctype html><title>Slack (simulated)</title><h1>Oops, something went wrong</h1>"
-                        + "<p>Error: <code>" + escape(e.error()) + "</code></p><p>" + escape(e.description()) + "</p>")
-                .build();
-    }
-
     @POST
-    @Path("api/{method}")
+    @Path("{method}")
     @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
     @Produces(MediaType.APPLICATION_JSON)
     public Response formCall(@PathParam("method") String method, @HeaderParam("Authorization") String authorization,
@@ -62,7 +41,7 @@ public class SimulatorResource {
     }
 
     @POST
-    @Path("api/{method}")
+    @Path("{method}")
     @Consumes(MediaType.APPLICATION_JSON)
     @Produces(MediaType.APPLICATION_JSON)
     public Response jsonCall(@PathParam("method") String method, @HeaderParam("Authorization") String authorization,

@@ -1,0 +1,22 @@
+package dev.slacktokens.operator.store;
+
+/** Labels and annotations the operator puts on the Secrets it owns; informers select on them. */
+public final class Labels {
+
+    public static final String MANAGED_BY = "app.kubernetes.io/managed-by";
+    public static final String MANAGER = "slack-token-operator";
+    public static final String ROLE = "slacktokens.dev/role";
+    public static final String ROLE_STORE = "token-store";
+    public static final String ROLE_WORKLOAD = "workload";
+    public static final String CONNECTION = "slacktokens.dev/connection";
+    public static final String CONNECTION_NAMESPACE = "slacktokens.dev/connection-namespace";
+    public static final String CONNECTION_UID = "slacktokens.dev/connection-uid";
+    /** Keyed digest of the last OAuth state consumed by a callback, to recognise a replay. */
+    public static final String CONSUMED_STATE = "slacktokens.dev/consumed-state";
+
+    public static final String STORE_SELECTOR = MANAGED_BY + "=" + MANAGER + "," + ROLE + "=" + ROLE_STORE;
+    public static final String WORKLOAD_SELECTOR = MANAGED_BY + "=" + MANAGER + "," + ROLE + "=" + ROLE_WORKLOAD;
+
+    private Labels() {
+    }
+}

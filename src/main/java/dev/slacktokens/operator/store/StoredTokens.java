@@ -1,0 +1,28 @@
+package dev.slacktokens.operator.store;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+
+import dev.slacktokens.operator.slack.SlackToken;
+
+/**
+ * What the token store holds for one connection: the source of truth. Tokens print redacted.
+ *
+ * @param resourceVersion the store Secret's resourceVersion, for compare-and-set writes
+ */
+public record StoredTokens(String connectionUid, SlackToken accessToken, Optional<SlackToken> refreshToken,
+        Optional<Instant> expiresAt, List<String> scopes, String userId, Optional<String> userName,
+        Optional<String> teamId, Optional<String> teamName, Optional<String> enterpriseId,
+        Optional<String> enterpriseName, Optional<String> appId, Optional<BotTokens> bot, Instant authorizedAt,
+        String resourceVersion) {
+
+    public StoredTokens {
+        scopes = List.copyOf(scopes);
+    }
+
+    /** The bot half of a bot+user install. */
+    public record BotTokens(SlackToken accessToken, Optional<SlackToken> refreshToken, Optional<Instant> expiresAt,
+            String botUserId, List<String> scopes) {
+    }
+}

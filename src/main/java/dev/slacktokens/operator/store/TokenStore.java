@@ -1,0 +1,243 @@
+package dev.slacktokens.operator.store;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import jakarta.enterprise.context.ApplicationScoped;
+
+import dev.slacktokens.operator.api.v1alpha1.SlackUserConnection;
+import dev.slacktokens.operator.config.OperatorConfig;
+import dev.slacktokens.operator.slack.SlackToken;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
+
+/**
+ * The only writer of token Secrets. The <em>store</em> (one Secret per connection in the operator's namespace,
+ * named from the connection's uid) is the source of truth and holds the refresh token; the <em>workload
+ * Secret</em> in the connection's namespace is a projection without it. Store writes are compare-and-set on the
+ * resourceVersion; workload writes always send the full intent.
+ */
+@ApplicationScoped
+public class TokenStore {
+
+    public static final String FIELD_MANAGER = "slack-token-operator";
+
+    private final KubernetesClient client;
+    private final OperatorConfig config;
+
+    TokenStore(KubernetesClient client, OperatorConfig config) {
+        this.client = client;
+        this.config = config;
+    }
+
+    /** A compare-and-set write lost against another writer; re-read and decide again. */
+    public static final class ConflictException extends RuntimeException {
+        ConflictException(String message) {
+            super(message, null, false, false);
+        }
+    }
+
+    public static String storeName(String connectionUid) {
+        return "suc-" + connectionUid;
+    }
+
+    public String namespace() {
+        return config.namespace();
+    }
+
+    /** Reads the store directly from the API server (for endpoints, which may not run an informer). */
+    public Optional<Secret> fetch(String connectionUid) {
+        return Optional.ofNullable(client.secrets().inNamespace(namespace()).withName(storeName(connectionUid)).get());
+    }
+
+    /** Parses a store Secret; empty when it holds no usable access token. */
+    public static Optional<StoredTokens> parse(Secret secret) {
+        if (secret == null || secret.getData() == null) {
+            return Optional.empty();
+        }
+        Map<String, String> d = decode(secret.getData());
+        SlackToken access = SlackToken.ofNullable(d.get("access_token"));
+        String userId = d.get("user_id");
+        if (access == null || userId == null) {
+            return Optional.empty();
+        }
+        Optional<StoredTokens.BotTokens> bot = Optional.ofNullable(SlackToken.ofNullable(d.get("bot_access_token")))
+                .map(botAccess -> new StoredTokens.BotTokens(botAccess,
+                        Optional.ofNullable(SlackToken.ofNullable(d.get("bot_refresh_token"))),
+                        instant(d.get("bot_expires_at")), d.getOrDefault("bot_user_id", ""),
+                        scopes(d.get("bot_scope"))));
+        String uid = secret.getMetadata().getLabels() == null ? null
+                : secret.getMetadata().getLabels().get(Labels.CONNECTION_UID);
+        return Optional.of(new StoredTokens(uid, access, Optional.ofNullable(SlackToken.ofNullable(
+                d.get("refresh_token"))), instant(d.get("expires_at")), scopes(d.get("scope")), userId,
+                opt(d.get("user_name")), opt(d.get("team_id")), opt(d.get("team_name")), opt(d.get("enterprise_id")),
+                opt(d.get("enterprise_name")), opt(d.get("app_id")), bot,
+                instant(d.get("authorized_at")).orElse(Instant.EPOCH), secret.getMetadata().getResourceVersion()));
+    }
+
+    /**
+     * Writes a completed authorization into the store: creates it, or replaces it only if it is still at
+     * {@code expectedResourceVersion} (null: it must not exist).
+     *
+     * @param consumedState keyed digest of the OAuth state this authorization consumed (replay detection)
+     */
+    public void write(SlackUserConnection connection, StoredTokens tokens, String expectedResourceVersion,
+            String consumedState) {
+        Map<String, String> data = new LinkedHashMap<>();
+        data.put("access_token", tokens.accessToken().reveal());
+        tokens.refreshToken().ifPresent(t -> data.put("refresh_token", t.reveal()));
+        tokens.expiresAt().ifPresent(t -> data.put("expires_at", t.toString()));
+        data.put("scope", String.join(",", tokens.scopes()));
+        data.put("user_id", tokens.userId());
+        tokens.userName().ifPresent(v -> data.put("user_name", v));
+        tokens.teamId().ifPresent(v -> data.put("team_id", v));
+        tokens.teamName().ifPresent(v -> data.put("team_name", v));
+        tokens.enterpriseId().ifPresent(v -> data.put("enterprise_id", v));
+        tokens.enterpriseName().ifPresent(v -> data.put("enterprise_name", v));
+        tokens.appId().ifPresent(v -> data.put("app_id", v));
+        tokens.bot().ifPresent(bot -> {
+            data.put("bot_access_token", bot.accessToken().reveal());
+            bot.refreshToken().ifPresent(t -> data.put("bot_refresh_token", t.reveal()));
+            bot.expiresAt().ifPresent(t -> data.put("bot_expires_at", t.toString()));
+            data.put("bot_user_id", bot.botUserId());
+            data.put("bot_scope", String.join(",", bot.scopes()));
+        });
+        data.put("authorized_at", tokens.authorizedAt().toString());
+
+        Secret desired = new SecretBuilder().withNewMetadata().withName(storeName(connection.getMetadata().getUid()))
+                .withNamespace(namespace())
+                .addToLabels(Labels.MANAGED_BY, Labels.MANAGER).addToLabels(Labels.ROLE, Labels.ROLE_STORE)
+                .addToLabels(Labels.CONNECTION, connection.getMetadata().getName())
+                .addToLabels(Labels.CONNECTION_NAMESPACE, connection.getMetadata().getNamespace())
+                .addToLabels(Labels.CONNECTION_UID, connection.getMetadata().getUid())
+                .addToAnnotations(Labels.CONSUMED_STATE, consumedState == null ? "" : consumedState)
+                .withResourceVersion(expectedResourceVersion)
+                .endMetadata().withType("Opaque").withData(encode(data)).build();
+        var secrets = client.secrets().inNamespace(namespace());
+        try {
+            if (expectedResourceVersion == null) {
+                secrets.resource(desired).create();
+            } else {
+                secrets.resource(desired).update();
+            }
+        } catch (KubernetesClientException e) {
+            if (e.getCode() == 409) {
+                throw new ConflictException("token store of " + connection.getMetadata().getNamespace() + "/"
+                        + connection.getMetadata().getName() + " was changed by another writer");
+            }
+            throw e;
+        }
+    }
+
+    /** The workload Secret the connection's pods mount: no refresh token, ever. */
+    public Secret desiredWorkloadSecret(SlackUserConnection connection, String secretName, StoredTokens tokens) {
+        Map<String, String> data = new LinkedHashMap<>();
+        data.put("access_token", tokens.accessToken().reveal());
+        data.put("token_type", "user");
+        data.put("user_id", tokens.userId());
+        tokens.teamId().ifPresent(v -> data.put("team_id", v));
+        tokens.enterpriseId().ifPresent(v -> data.put("enterprise_id", v));
+        data.put("scope", String.join(",", tokens.scopes()));
+        tokens.expiresAt().ifPresent(t -> data.put("expires_at", t.toString()));
+        tokens.bot().ifPresent(bot -> data.put("bot_access_token", bot.accessToken().reveal()));
+
+        Map<String, String> labels = new LinkedHashMap<>();
+        var template = connection.getSpec().getSecretTemplate();
+        if (template != null && template.getLabels() != null) {
+            labels.putAll(template.getLabels());
+        }
+        labels.put(Labels.MANAGED_BY, Labels.MANAGER);
+        labels.put(Labels.ROLE, Labels.ROLE_WORKLOAD);
+        labels.put(Labels.CONNECTION, connection.getMetadata().getName());
+        Map<String, String> annotations = new LinkedHashMap<>();
+        if (template != null && template.getAnnotations() != null) {
+            annotations.putAll(template.getAnnotations());
+        }
+        return new SecretBuilder().withNewMetadata().withName(secretName)
+                .withNamespace(connection.getMetadata().getNamespace()).withLabels(labels)
+                .withAnnotations(annotations.isEmpty() ? null : annotations)
+                .withOwnerReferences(new OwnerReferenceBuilder()
+                        .withApiVersion(HasMetadata.getApiVersion(SlackUserConnection.class))
+                        .withKind(HasMetadata.getKind(SlackUserConnection.class))
+                        .withName(connection.getMetadata().getName())
+                        .withUid(connection.getMetadata().getUid()).withController(true)
+                        .withBlockOwnerDeletion(true).build())
+                .endMetadata().withType("Opaque").withData(encode(data)).build();
+    }
+
+    /** Whether the live Secret already carries everything the desired one says (so no write is needed). */
+    public static boolean satisfies(Secret live, Secret desired) {
+        if (live == null) {
+            return false;
+        }
+        var lm = live.getMetadata();
+        var dm = desired.getMetadata();
+        return desired.getData().equals(live.getData())
+                && lm.getLabels() != null && lm.getLabels().entrySet().containsAll(dm.getLabels().entrySet())
+                && (dm.getAnnotations() == null || (lm.getAnnotations() != null
+                        && lm.getAnnotations().entrySet().containsAll(dm.getAnnotations().entrySet())))
+                && lm.getOwnerReferences() != null && lm.getOwnerReferences().stream()
+                        .anyMatch(o -> o.getUid().equals(dm.getOwnerReferences().get(0).getUid()));
+    }
+
+    /** Writes the workload Secret's full intent (server-side apply with one field manager, or create/update). */
+    public void applyWorkloadSecret(Secret desired) {
+        var resource = client.secrets().inNamespace(desired.getMetadata().getNamespace()).resource(desired);
+        if (config.serverSideApply()) {
+            resource.patch(new PatchContext.Builder().withPatchType(PatchType.SERVER_SIDE_APPLY)
+                    .withFieldManager(FIELD_MANAGER).withForce(true).build());
+        } else {
+            resource.createOr(existing -> existing.update());
+        }
+    }
+
+    /** Removes a workload Secret this operator wrote under a name the connection no longer uses. */
+    public void deleteWorkloadSecret(Secret stale) {
+        client.secrets().inNamespace(stale.getMetadata().getNamespace()).withName(stale.getMetadata().getName())
+                .delete();
+    }
+
+    static Map<String, String> encode(Map<String, String> plain) {
+        Map<String, String> out = new LinkedHashMap<>();
+        plain.forEach((k, v) -> out.put(k, Base64.getEncoder().encodeToString(v.getBytes(StandardCharsets.UTF_8))));
+        return out;
+    }
+
+    static Map<String, String> decode(Map<String, String> data) {
+        Map<String, String> out = new LinkedHashMap<>();
+        data.forEach((k, v) -> {
+            if (v != null) {
+                out.put(k, new String(Base64.getDecoder().decode(v), StandardCharsets.UTF_8));
+            }
+        });
+        return out;
+    }
+
+    private static Optional<String> opt(String v) {
+        return v == null || v.isBlank() ? Optional.empty() : Optional.of(v);
+    }
+
+    private static Optional<Instant> instant(String v) {
+        try {
+            return v == null || v.isBlank() ? Optional.empty() : Optional.of(Instant.parse(v));
+        } catch (RuntimeException e) {
+            return Optional.empty();
+        }
+    }
+
+    private static List<String> scopes(String v) {
+        return v == null || v.isBlank() ? List.of() : Arrays.stream(v.split(",")).filter(s -> !s.isBlank()).toList();
+    }
+}
