@@ -115,7 +115,305 @@ class OAuthFlowTest {
                 .post("/api/auth.test").then().body("ok", org.hamcrest.Matchers.equalTo(true));
     }
 
+    @Test
+    void botPlusUserInstallStoresTheBotTokenToo() {
+        SlackUserConnectionSpec spec = spec("chat:write");
+        spec.setBotScopes(List.of("channels:read"));
+        spec.setSecretName("bot-and-user");
+        SlackUserConnection c = create("bob", spec);
+        assertThat(new Browser().open(awaitAuthorizeUrl(c)).statusCode()).isEqualTo(200);
+        Map<String, String> workload = awaitWorkloadSecret(ns, "bot-and-user");
+        assertThat(workload.get("bot_access_token")).startsWith("xoxe.xoxb-1-");
+        assertThat(awaitStore(c)).containsKeys("bot_access_token", "bot_refresh_token", "bot_user_id");
+        assertThat(awaitReady(c, true, "Authorized").getStatus().getSecretName()).isEqualTo("bot-and-user");
+    }
+
+    @Test
+    void orgInstallEndsReadyWithAnEnterpriseAndNoTeam() {
+        sim("/_sim/teams", Map.of("id", "T0ORG0001", "name", "Org Workspace", "domain", "orgws", "enterpriseId",
+                "E0ORG0001", "enterpriseName", "Big Org"));
+        sim("/_sim/users", Map.of("id", "W0ORG0001", "teamId", "T0ORG0001", "name", "org.user"));
+        sim("/_sim/consent", Map.of("userId", "W0ORG0001", "enterpriseInstall", true));
+        SlackUserConnectionSpec spec = spec("chat:write");
+        spec.setTeam("E0ORG0001");
+        SlackUserConnection c = create("org", spec);
+        assertThat(new Browser().open(awaitAuthorizeUrl(c)).statusCode()).isEqualTo(200);
+        var status = awaitReady(c, true, "Authorized").getStatus();
+        assertThat(status.getEnterprise().getId()).isEqualTo("E0ORG0001");
+        assertThat(status.getEnterprise().getName()).isEqualTo("Big Org");
+        assertThat(status.getTeam()).isNull();
+        assertThat(status.getUser().getId()).isEqualTo("W0ORG0001");
+        assertThat(awaitWorkloadSecret(ns, "org")).containsEntry("enterprise_id", "E0ORG0001")
+                .doesNotContainKey("team_id");
+    }
+
+    @Test
+    void declinedScopesAreFlaggedAndTheTokenIsStillProjected() {
+        sim("/_sim/consent", Map.of("userId", "U0SIM0001", "declineScopes", List.of("users:read")));
+        SlackUserConnection c = create("partial", spec("chat:write", "users:read"));
+        assertThat(new Browser().open(awaitAuthorizeUrl(c)).statusCode()).isEqualTo(200);
+        var status = awaitReady(c, false, "MissingScopes").getStatus();
+        assertThat(status.getGrantedScopes()).containsExactly("chat:write");
+        assertThat(status.getMissingScopes()).containsExactly("users:read");
+        assertThat(status.getAuthorizeUrl()).as("a new consent is needed for the missing scope").isNotNull();
+        assertThat(awaitWorkloadSecret(ns, "partial")).containsEntry("scope", "chat:write");
+    }
+
+    // ------------------------------------------------------------------ refusals: specific page, no Secret
+
+    @Test
+    void forgedStateIsRefused() {
+        SlackUserConnection c = create("forged", spec("chat:write"));
+        Browser browser = new Browser();
+        URI callback = browser.followUntil(awaitAuthorizeUrl(c), OperatorProfile.BASE + "/oauth/callback");
+        String code = query(callback, "code");
+        String state = query(callback, "state");
+        String tampered = state.substring(0, state.indexOf('.')) + "." + "A".repeat(43);
+        assertPage(browser.get(URI.create(OperatorProfile.BASE + "/oauth/callback?code=" + code + "&state="
+                + tampered)), 400, "Invalid OAuth state");
+        assertPage(browser.get(URI.create(OperatorProfile.BASE + "/oauth/callback?code=" + code
+                + "&state=not-a-state")), 400, "Invalid OAuth state");
+        // a link is signed too, but is not a state
+        String link = awaitAuthorizeUrl(c);
+        assertPage(browser.get(URI.create(OperatorProfile.BASE + "/oauth/callback?code=" + code + "&state="
+                + link.substring(link.indexOf("c=") + 2))), 400, "Invalid OAuth state");
+        assertNoSecrets(c);
+    }
+
+    @Test
+    void expiredStateIsRefused() {
+        SlackUserConnection c = create("late", spec("chat:write"));
+        awaitAuthorizeUrl(c);
+        StateCodec past = new StateCodec(stateKey(), Clock.fixed(Instant.now().minus(Duration.ofMinutes(11)),
+                ZoneOffset.UTC));
+        String state = past.sign(past.newState(ns, "late", get(c).getMetadata().getUid()));
+        assertPage(new Browser().get(URI.create(OperatorProfile.BASE + "/oauth/callback?code=x&state=" + state)),
+                400, "Link expired");
+        assertNoSecrets(c);
+    }
+
+    @Test
+    void replayedCallbackChangesNothing() {
+        SlackUserConnection c = create("replay", spec("chat:write"));
+        Browser browser = new Browser();
+        URI callback = browser.followUntil(awaitAuthorizeUrl(c), OperatorProfile.BASE + "/oauth/callback");
+        assertThat(browser.get(callback).statusCode()).isEqualTo(200);
+        awaitStore(c);
+        Secret before = storeSecret(c);
+        assertPage(browser.get(callback), 409, "Already connected");
+        assertPage(new Browser().get(callback), 409, "Already connected");
+        assertThat(storeSecret(c).getMetadata().getResourceVersion())
+                .isEqualTo(before.getMetadata().getResourceVersion());
+    }
+
+    @Test
+    void callbackInAnotherBrowserIsRefused() {
+        SlackUserConnection c = create("cookieless", spec("chat:write"));
+        URI callback = new Browser().followUntil(awaitAuthorizeUrl(c), OperatorProfile.BASE + "/oauth/callback");
+        assertPage(new Browser().get(callback), 400, "no flow cookie");
+        assertNoSecrets(c);
+    }
+
+    @Test
+    void callbackWithAnotherFlowsCookieIsRefused() {
+        SlackUserConnection c = create("twotabs", spec("chat:write"));
+        Browser browser = new Browser();
+        URI first = browser.followUntil(awaitAuthorizeUrl(c), OperatorProfile.BASE + "/oauth/callback");
+        browser.followUntil(awaitAuthorizeUrl(c), OperatorProfile.BASE + "/oauth/callback");
+        assertPage(browser.get(first), 400, "does not belong to this authorization");
+        assertNoSecrets(c);
+    }
+
+    @Test
+    void callbackForADeletedConnectionIsRefused() {
+        SlackUserConnection c = create("gone", spec("chat:write"));
+        Browser browser = new Browser();
+        URI callback = browser.followUntil(awaitAuthorizeUrl(c), OperatorProfile.BASE + "/oauth/callback");
+        String uid = get(c).getMetadata().getUid();
+        client.resource(get(c)).delete();
+        await().atMost(WAIT).until(() -> get(c) == null);
+        assertPage(browser.get(callback), 410, "no longer exists");
+        assertThat(client.secrets().inNamespace(OperatorProfile.OPERATOR_NAMESPACE)
+                .withName(TokenStore.storeName(uid)).get()).isNull();
+    }
+
+    @Test
+    void callbackForARecreatedConnectionIsRefused() {
+        SlackUserConnection c = create("again", spec("chat:write"));
+        Browser browser = new Browser();
+        URI callback = browser.followUntil(awaitAuthorizeUrl(c), OperatorProfile.BASE + "/oauth/callback");
+        String oldUid = get(c).getMetadata().getUid();
+        client.resource(get(c)).delete();
+        await().atMost(WAIT).until(() -> get(c) == null);
+        SlackUserConnection recreated = create("again", spec("chat:write"));
+        assertThat(recreated.getMetadata().getUid()).isNotEqualTo(oldUid);
+        assertPage(browser.get(callback), 410, "deleted and created again");
+        assertThat(client.secrets().inNamespace(OperatorProfile.OPERATOR_NAMESPACE)
+                .withName(TokenStore.storeName(oldUid)).get()).isNull();
+        assertNoSecrets(recreated);
+    }
+
+    @Test
+    void deniedConsentIsReported() {
+        sim("/_sim/consent", Map.of("userId", "U0SIM0001", "deny", true));
+        SlackUserConnection c = create("denied", spec("chat:write"));
+        assertPage(new Browser().open(awaitAuthorizeUrl(c)), 403, "declined");
+        assertNoSecrets(c);
+        assertReady(c, false, "AwaitingAuthorization");
+    }
+
+    @Test
+    void consentInTheWrongWorkspaceIsRefusedAndItsTokensRevoked() {
+        SlackUserConnectionSpec spec = spec("chat:write");
+        spec.setTeam("T0OTHER01");
+        SlackUserConnection c = create("wrongteam", spec);
+        HttpResponse<String> page = new Browser().open(awaitAuthorizeUrl(c));
+        assertPage(page, 403, "expects workspace T0OTHER01");
+        assertNoSecrets(c);
+        assertThat(simStat("revocations")).isEqualTo(2);
+        assertThat((Map<?, ?>) simStat("live_user_access_tokens")).isEmpty();
+    }
+
+    @Test
+    void consentByTheWrongUserIsRefused() {
+        SlackUserConnectionSpec spec = spec("chat:write");
+        spec.setUser("U0OTHER01");
+        SlackUserConnection c = create("wronguser", spec);
+        assertPage(new Browser().open(awaitAuthorizeUrl(c)), 403, "expects Slack user U0OTHER01");
+        assertNoSecrets(c);
+    }
+
+    @Test
+    void teamIsPassedToSlacksAuthorizePage() {
+        SlackUserConnectionSpec spec = spec("chat:write");
+        spec.setTeam("T0SIM0001");
+        SlackUserConnection c = create("teamparam", spec);
+        Browser browser = new Browser();
+        URI authorize = browser.followUntil(awaitAuthorizeUrl(c), OperatorProfile.BASE + "/oauth/v2/authorize");
+        assertThat(query(authorize, "team")).isEqualTo("T0SIM0001");
+        assertThat(query(authorize, "client_id")).isEqualTo("1111.2222");
+        assertThat(query(authorize, "user_scope")).isEqualTo("chat:write");
+        assertThat(query(authorize, "redirect_uri")).isEqualTo(OperatorProfile.BASE + "/oauth/callback");
+        var cookie = browser.cookies.getCookieStore().getCookies().stream()
+                .filter(k -> k.getName().equals(OAuthResource.COOKIE)).findFirst().orElseThrow();
+        assertThat(cookie.isHttpOnly()).isTrue();
+        assertThat(cookie.getPath()).isEqualTo("/oauth");
+        assertThat(cookie.getMaxAge()).isBetween(590L, 600L);
+    }
+
+    // ------------------------------------------------------------------ the workload Secret is a projection
+
+    @Test
+    void workloadSecretDeletedOrEditedByHandComesBack() {
+        SlackUserConnection c = create("durable", spec("chat:write"));
+        assertThat(new Browser().open(awaitAuthorizeUrl(c)).statusCode()).isEqualTo(200);
+        Map<String, String> original = awaitWorkloadSecret(ns, "durable");
+
+        client.secrets().inNamespace(ns).withName("durable").delete();
+        await().atMost(WAIT).until(() -> {
+            Secret s = client.secrets().inNamespace(ns).withName("durable").get();
+            return s != null && decode(s).equals(original);
+        });
+
+        Secret edited = client.secrets().inNamespace(ns).withName("durable").get();
+        edited.getData().put("access_token", Base64.getEncoder().encodeToString("tampered".getBytes()));
+        client.resource(edited).update();
+        await().atMost(WAIT).until(() -> decode(client.secrets().inNamespace(ns).withName("durable").get())
+                .equals(original));
+    }
+
+    // ------------------------------------------------------------------ invalid specs
+
+    @Test
+    void missingClientSecretIsAnInvalidSpecNamingTheSecret() {
+        SlackUserConnectionSpec spec = spec("chat:write");
+        spec.setSlackApp(new SlackAppRef("3333.4444", new SecretKeyRef("my-app", "client-secret")));
+        SlackUserConnection c = create("ownapp", spec);
+        SlackUserConnection live = awaitReady(c, false, "InvalidSpec");
+        assertThat(readyMessage(live)).contains("Secret " + ns + "/my-app").contains("does not exist");
+        assertThat(live.getStatus().getAuthorizeUrl()).isNull();
+
+        client.resource(new SecretBuilder().withNewMetadata().withName("my-app").withNamespace(ns).endMetadata()
+                .addToData("other", "eA==").build()).create();
+        client.resource(get(c)).edit(x -> {
+            x.getSpec().setUserScopes(List.of("chat:write", "users:read"));
+            return x;
+        });
+        await().atMost(WAIT).untilAsserted(() -> assertThat(readyMessage(get(c)))
+                .contains("key 'client-secret' of Secret " + ns + "/my-app"));
+    }
+
+    @Test
+    void specThatTheSchemaWouldRejectIsAnInvalidSpecToo() {
+        SlackUserConnectionSpec spec = spec("chat:write");
+        spec.setRedirectUri("http://example.com/callback");
+        spec.setRefreshBefore("12h");
+        SlackUserConnection c = create("badspec", spec);
+        String message = readyMessage(awaitReady(c, false, "InvalidSpec"));
+        assertThat(message).contains("spec.redirectUri must be an https URL")
+                .contains("spec.refreshBefore must be between 1m and 11h");
+    }
+
+    @AfterAll
+    static void noTokenInTheLogs() throws Exception {
+        Path log = Path.of("target/test-logs/quarkus.log");
+        assertThat(log).exists();
+        String text = Files.readString(log);
+        assertThat(SEEN_TOKENS).isNotEmpty();
+        for (String token : SEEN_TOKENS) {
+            assertThat(text).doesNotContain(token);
+        }
+        assertThat(Pattern.compile("xox[a-z.]*-[0-9a-zA-Z-]{12,}").matcher(text).find()).as("token-like text in logs")
+                .isFalse();
+    }
+
     // ------------------------------------------------------------------ helpers
+
+    void sim(String path, Map<String, ?> body) {
+        given().baseUri(OperatorProfile.BASE).contentType(ContentType.JSON).body(body).post(path).then()
+                .statusCode(200);
+    }
+
+    Object simStat(String name) {
+        return given().baseUri(OperatorProfile.BASE).get("/_sim/stats").then().extract().path(name);
+    }
+
+    static String query(URI uri, String name) {
+        for (String part : uri.getRawQuery().split("&")) {
+            if (part.startsWith(name + "=")) {
+                return java.net.URLDecoder.decode(part.substring(name.length() + 1), StandardCharsets.UTF_8);
+            }
+        }
+        return null;
+    }
+
+    byte[] stateKey() {
+        Secret key = client.secrets().inNamespace(OperatorProfile.OPERATOR_NAMESPACE)
+                .withName("slack-token-operator-state-key").get();
+        return Base64.getDecoder().decode(key.getData().get("key"));
+    }
+
+    Secret storeSecret(SlackUserConnection c) {
+        return client.secrets().inNamespace(OperatorProfile.OPERATOR_NAMESPACE)
+                .withName(TokenStore.storeName(get(c).getMetadata().getUid())).get();
+    }
+
+    void assertNoSecrets(SlackUserConnection c) {
+        assertThat(storeSecret(c)).as("token store").isNull();
+        assertThat(client.secrets().inNamespace(ns).withLabel(Labels.CONNECTION, c.getMetadata().getName()).list()
+                .getItems()).as("workload Secrets").isEmpty();
+    }
+
+    static void assertPage(HttpResponse<String> page, int status, String text) {
+        assertThat(page.statusCode()).as(page.body()).isEqualTo(status);
+        assertThat(page.body()).contains(text).doesNotContain("xoxe").doesNotContain("xoxp");
+        assertThat(page.headers().firstValue("Cache-Control")).contains("no-store");
+    }
+
+    static String readyMessage(SlackUserConnection c) {
+        return c.getStatus().getConditions().stream().filter(x -> x.getType().equals("Ready")).findFirst()
+                .orElseThrow().getMessage();
+    }
 
     SlackUserConnectionSpec spec(String... userScopes) {
         SlackUserConnectionSpec spec = new SlackUserConnectionSpec();
