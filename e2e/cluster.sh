@@ -10,7 +10,7 @@
 #   optional: E2E_ADVERTISE_ADDRESS=<ip>, E2E_KCM_CONTROLLERS=<list> (default garbagecollector,namespace)
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
-# shellcheck source=toolchain/env.sh
+# shellcheck source=e2e/toolchain/env.sh
 source "$here/toolchain/env.sh"
 
 STATE="${SLACK_TOKEN_OPERATOR_STATE:-/tmp/slack-token-operator-e2e}"
@@ -42,8 +42,8 @@ any_running() {
 # (Sets a variable instead of printing, so the picked list survives; $(...) would run in a subshell.)
 picked_ports=" "
 free_port() {
-  local p i
-  for i in $(seq 1 200); do
+  local p
+  for _ in $(seq 1 200); do
     p=$((20000 + RANDOM % 40000))
     case "$picked_ports" in *" $p "*) continue ;; esac
     if [ -z "$(ss -Htan "sport = :$p")" ]; then picked_ports+="$p "; printf -v "$1" '%s' "$p"; return; fi
@@ -190,11 +190,12 @@ cmd_start() {
   wait_for kube-apiserver 120 apiserver_ok readyz
   write_kubeconfig
 
-  # The controller manager serves /healthz on loopback too (in-memory self-signed cert); it uses
-  # the admin kubeconfig for its API calls and for delegated authn/authz of its own endpoint.
+  # The controller manager serves /healthz on loopback too (in-memory self-signed cert; /healthz
+  # needs no auth). No --authentication-kubeconfig: with it, it watches the front-proxy CA in
+  # kube-system/extension-apiserver-authentication, which this apiserver does not set, and logs
+  # errors forever; its other endpoints (/metrics) are not needed here.
   launch kube-controller-manager "$KUBE_CONTROLLER_MANAGER" \
     --kubeconfig="$KUBECONFIG_FILE" \
-    --authentication-kubeconfig="$KUBECONFIG_FILE" --authorization-kubeconfig="$KUBECONFIG_FILE" \
     --bind-address=127.0.0.1 --secure-port="$KCM_PORT" \
     --controllers="${E2E_KCM_CONTROLLERS:-garbagecollector,namespace}" --leader-elect=false \
     --service-account-private-key-file="$PKI/sa.key" --root-ca-file="$PKI/ca.crt" \
@@ -226,13 +227,13 @@ cmd_stop() {
 }
 
 stop_processes() {
-  local c pid i
+  local c pid
   # Reverse start order: clients before the servers they talk to.
   for c in kube-controller-manager kube-apiserver etcd; do
     is_running "$c" || continue
     pid="$(pid_of "$c")"
     kill -TERM "$pid" 2>/dev/null || true
-    for i in $(seq 1 40); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
+    for _ in $(seq 1 40); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
     if kill -0 "$pid" 2>/dev/null; then kill -KILL "$pid" 2>/dev/null || true; fi
     log "stopped $c (pid $pid)"
   done

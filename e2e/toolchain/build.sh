@@ -10,7 +10,7 @@
 #        build.sh --print-bin-dir print the bin directories, colon-separated (PATH-style)
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
-# shellcheck source=env.sh
+# shellcheck source=e2e/toolchain/env.sh
 source "$here/env.sh"
 
 case "${1:-}" in

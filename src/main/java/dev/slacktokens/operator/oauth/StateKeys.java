@@ -6,6 +6,7 @@ import java.util.Base64;
 import java.util.Map;
 
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
 
 import dev.slacktokens.operator.config.OperatorConfig;
 import dev.slacktokens.operator.store.Labels;
@@ -27,13 +28,20 @@ public class StateKeys {
     static final String KEY = "key";
 
     private final KubernetesClient client;
-    private final OperatorConfig config;
+    private final String namespace;
+    private final String secretName;
     private final Clock clock;
     private volatile StateCodec codec;
 
+    @Inject
     StateKeys(KubernetesClient client, OperatorConfig config, Clock clock) {
+        this(client, config.namespace(), config.stateKeySecret(), clock);
+    }
+
+    StateKeys(KubernetesClient client, String namespace, String secretName, Clock clock) {
         this.client = client;
-        this.config = config;
+        this.namespace = namespace;
+        this.secretName = secretName;
         this.clock = clock;
     }
 
@@ -51,27 +59,27 @@ public class StateKeys {
     }
 
     private byte[] loadOrCreate() {
-        var secrets = client.secrets().inNamespace(config.namespace());
-        Secret secret = secrets.withName(config.stateKeySecret()).get();
+        var secrets = client.secrets().inNamespace(namespace);
+        Secret secret = secrets.withName(secretName).get();
         if (secret == null) {
             byte[] key = new byte[32];
             new SecureRandom().nextBytes(key);
-            Secret desired = new SecretBuilder().withNewMetadata().withName(config.stateKeySecret())
-                    .withNamespace(config.namespace()).addToLabels(Labels.MANAGED_BY, Labels.MANAGER).endMetadata()
+            Secret desired = new SecretBuilder().withNewMetadata().withName(secretName)
+                    .withNamespace(namespace).addToLabels(Labels.MANAGED_BY, Labels.MANAGER).endMetadata()
                     .withType("Opaque").withData(Map.of(KEY, Base64.getEncoder().encodeToString(key))).build();
             try {
                 secret = secrets.resource(desired).create();
-                LOG.infof("Created the OAuth state key Secret %s/%s", config.namespace(), config.stateKeySecret());
+                LOG.infof("Created the OAuth state key Secret %s/%s", namespace, secretName);
             } catch (KubernetesClientException e) {
                 if (e.getCode() != 409) {
                     throw e;
                 }
-                secret = secrets.withName(config.stateKeySecret()).get();
+                secret = secrets.withName(secretName).get();
             }
         }
         String encoded = secret == null || secret.getData() == null ? null : secret.getData().get(KEY);
         if (encoded == null) {
-            throw new IllegalStateException("Secret " + config.namespace() + "/" + config.stateKeySecret()
+            throw new IllegalStateException("Secret " + namespace + "/" + secretName
                     + " has no key '" + KEY + "'");
         }
         return Base64.getDecoder().decode(encoded);

@@ -354,6 +354,27 @@ class OAuthFlowTest {
                 .contains("spec.refreshBefore must be between 1m and 11h");
     }
 
+    @Test
+    void replicasStartingTogetherEndWithOneStateKey() throws Exception {
+        String namespace = "keyrace-" + UUID.randomUUID().toString().substring(0, 8);
+        var pool = java.util.concurrent.Executors.newFixedThreadPool(4);
+        try {
+            List<java.util.concurrent.Future<String>> keys = new java.util.ArrayList<>();
+            for (int i = 0; i < 4; i++) {
+                keys.add(pool.submit(() -> new StateKeys(client, namespace, "state-key", Clock.systemUTC()).codec()
+                        .cookieValue("probe")));
+            }
+            Set<String> distinct = new java.util.HashSet<>();
+            for (var k : keys) {
+                distinct.add(k.get());
+            }
+            assertThat(distinct).hasSize(1);
+            assertThat(client.secrets().inNamespace(namespace).list().getItems()).hasSize(1);
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
     @AfterAll
     static void noTokenInTheLogs() throws Exception {
         Path log = Path.of("target/test-logs/quarkus.log");
