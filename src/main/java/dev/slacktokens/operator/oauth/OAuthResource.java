@@ -295,7 +295,8 @@ public class OAuthResource {
     }
 
     private StoredTokens toStored(String uid, OAuthGrant grant, AuthIdentity identity) {
-        var now = clock.instant();
+        // Whole seconds: Slack's expires_in is in seconds, and RFC 3339 without fractions reads better everywhere.
+        var now = clock.instant().truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
         var user = grant.userToken();
         return new StoredTokens(uid, user.accessToken(), user.refreshToken(), user.expiresAt(now), user.scopes(),
                 grant.userId(), identity.userName(), grant.team().map(SlackRef::id),

@@ -19,7 +19,9 @@ import io.fabric8.kubernetes.model.annotation.Version;
         jsonPath = ".status.conditions[?(@.type==\"Ready\")].status")
 @AdditionalPrinterColumn(name = "User", type = AdditionalPrinterColumn.Type.STRING, jsonPath = ".status.user.id")
 @AdditionalPrinterColumn(name = "Team", type = AdditionalPrinterColumn.Type.STRING, jsonPath = ".status.team.name")
-@AdditionalPrinterColumn(name = "Expires", type = AdditionalPrinterColumn.Type.DATE, jsonPath = ".status.expiresAt")
+// A string, not a date: kubectl renders a date column as an age, and a future time as "<invalid>".
+@AdditionalPrinterColumn(name = "Expires", type = AdditionalPrinterColumn.Type.STRING,
+        jsonPath = ".status.expiresAt")
 @AdditionalPrinterColumn(name = "Age", type = AdditionalPrinterColumn.Type.DATE,
         jsonPath = ".metadata.creationTimestamp")
 @AdditionalPrinterColumn(name = "Message", type = AdditionalPrinterColumn.Type.STRING, priority = 1,
