@@ -32,18 +32,29 @@ for example in "$repo"/deploy/examples/*.yaml; do
   else fail "example $(basename "$example") applies" "$out"; fi
 done
 
-header=$(k get suc -n "$ns" 2>&1 | head -1 | tr -s ' ')
+# (whole output first, then the first line: `| head -1` could SIGPIPE kubectl under pipefail)
+listing=$(k get suc -n "$ns" 2>&1 || true)
+header=$(tr -s ' ' <<<"${listing%%$'\n'*}")
 if [ "$header" = "NAME READY USER TEAM EXPIRES AGE" ]; then ok "kubectl get suc shows Ready, User, Team, Expires, Age"
 else fail "kubectl get suc shows Ready, User, Team, Expires, Age" "$header"; fi
-wide=$(k get suc -n "$ns" -o wide 2>&1 | head -1 | tr -s ' ')
+listing=$(k get suc -n "$ns" -o wide 2>&1 || true)
+wide=$(tr -s ' ' <<<"${listing%%$'\n'*}")
 if [ "$wide" = "NAME READY USER TEAM EXPIRES AGE MESSAGE" ]; then ok "kubectl get suc -o wide adds Message"
 else fail "kubectl get suc -o wide adds Message" "$wide"; fi
 
+# The API server publishes a new CRD's OpenAPI a few seconds after it is established: retry for a while.
+described() {
+  local text
+  for _ in $(seq 1 30); do
+    text=$(k explain "suc.$1" 2>/dev/null | sed -n '/^DESCRIPTION:/,$p' | sed 1d | tr -d '[:space:]')
+    [ -n "$text" ] && return 0
+    sleep 1
+  done
+  return 1
+}
 for field in spec.userScopes spec.redirectUri spec.refreshBefore spec.slackApp.clientSecretRef.key \
     status.conditions.lastTransitionTime status.authorizeUrl; do
-  if k explain "suc.$field" 2>/dev/null | grep -q '^DESCRIPTION:' && \
-     [ "$(k explain "suc.$field" | sed -n '/^DESCRIPTION:/,$p' | sed 1d | tr -d '[:space:]')" != "" ]; then
-    ok "kubectl explain suc.$field has a description"
+  if described "$field"; then ok "kubectl explain suc.$field has a description"
   else fail "kubectl explain suc.$field has a description"; fi
 done
 
