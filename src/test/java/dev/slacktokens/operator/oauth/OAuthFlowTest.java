@@ -110,6 +110,13 @@ class OAuthFlowTest {
         assertThat(Instant.parse(status.getExpiresAt())).isAfter(Instant.now().plus(Duration.ofHours(11)));
         assertThat(status.getSecretName()).isEqualTo("alice");
         assertThat(status.getAuthorizeUrl()).isNull();
+        // one Event per transition, saying what happened without a token
+        await().atMost(WAIT).untilAsserted(() -> assertThat(client.v1().events().inNamespace(ns).list().getItems())
+                .filteredOn(e -> "alice".equals(e.getInvolvedObject().getName()))
+                .extracting(e -> e.getReason() + ":" + e.getType())
+                .containsExactlyInAnyOrder("AwaitingAuthorization:Normal", "Authorized:Normal"));
+        assertThat(client.v1().events().inNamespace(ns).list().getItems())
+                .allSatisfy(e -> assertThat(e.getMessage()).doesNotContain("xox"));
         // the simulator accepts the projected token
         given().baseUri(OperatorProfile.BASE).header("Authorization", "Bearer " + workload.get("access_token"))
                 .post("/api/auth.test").then().body("ok", org.hamcrest.Matchers.equalTo(true));
