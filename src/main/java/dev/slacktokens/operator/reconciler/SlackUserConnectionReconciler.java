@@ -19,16 +19,12 @@ import dev.slacktokens.operator.store.StoredTokens;
 import dev.slacktokens.operator.store.TokenStore;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.utils.Serialization;
-import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
-import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
-import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
-import io.javaoperatorsdk.operator.processing.event.source.informer.Mappers;
 
 /**
  * Keeps a connection's status and workload Secret in line with its token store. Watches connections and only the
@@ -38,8 +34,6 @@ import io.javaoperatorsdk.operator.processing.event.source.informer.Mappers;
 public class SlackUserConnectionReconciler implements Reconciler<SlackUserConnection> {
 
     public static final String NAME = "slackuserconnection";
-    static final String STORE = "token-store";
-    static final String WORKLOAD = "workload-secret";
     /** A referenced Secret is not watched: look again this often while it is missing. */
     static final Duration RECHECK_MISSING_SECRET = Duration.ofMinutes(1);
 
@@ -62,26 +56,7 @@ public class SlackUserConnectionReconciler implements Reconciler<SlackUserConnec
 
     @Override
     public List<EventSource<?, SlackUserConnection>> prepareEventSources(EventSourceContext<SlackUserConnection> ctx) {
-        var tokenStores = InformerEventSourceConfiguration.from(Secret.class, SlackUserConnection.class)
-                .withName(STORE).withNamespaces(config.namespace()).withLabelSelector(Labels.STORE_SELECTOR)
-                .withSecondaryToPrimaryMapper((Secret s) -> connectionOf(s))
-                .withPrimaryToSecondaryMapper((SlackUserConnection c) -> Set.of(
-                        new ResourceID(TokenStore.storeName(c.getMetadata().getUid()), config.namespace())))
-                .build();
-        var workloads = InformerEventSourceConfiguration.from(Secret.class, SlackUserConnection.class)
-                .withName(WORKLOAD).withNamespacesInheritedFromController()
-                .withLabelSelector(Labels.WORKLOAD_SELECTOR)
-                .withSecondaryToPrimaryMapper(Mappers.fromOwnerReferences(SlackUserConnection.class)).build();
-        return List.of(new InformerEventSource<>(tokenStores, ctx), new InformerEventSource<>(workloads, ctx));
-    }
-
-    /** A token store points back to its connection through labels (it lives in another namespace). */
-    private static Set<ResourceID> connectionOf(Secret store) {
-        var labels = store.getMetadata().getLabels();
-        if (labels == null || labels.get(Labels.CONNECTION) == null || labels.get(Labels.CONNECTION_NAMESPACE) == null) {
-            return Set.of();
-        }
-        return Set.of(new ResourceID(labels.get(Labels.CONNECTION), labels.get(Labels.CONNECTION_NAMESPACE)));
+        return SecretSources.of(ctx, config.namespace());
     }
 
     @Override
@@ -95,7 +70,7 @@ public class SlackUserConnectionReconciler implements Reconciler<SlackUserConnec
 
         List<String> problems = SpecProblems.of(c.getSpec());
         String appProblem = problems.isEmpty() ? appProblem(c) : null;
-        Optional<StoredTokens> tokens = ctx.getSecondaryResource(Secret.class, STORE).flatMap(TokenStore::parse)
+        Optional<StoredTokens> tokens = ctx.getSecondaryResource(Secret.class, SecretSources.STORE).flatMap(TokenStore::parse)
                 .filter(t -> c.getMetadata().getUid().equals(t.connectionUid()));
         if (!problems.isEmpty() || appProblem != null) {
             String message = problems.isEmpty() ? appProblem : String.join("; ", problems);
