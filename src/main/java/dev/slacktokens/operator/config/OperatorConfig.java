@@ -39,6 +39,17 @@ public interface OperatorConfig {
     @WithDefault("7d")
     Duration authorizeLinkValidity();
 
+    /** Default {@code spec.refreshBefore}: how long before expiry a rotating token is refreshed (Slack SDKs: 2h). */
+    @WithDefault("2h")
+    Duration refreshBefore();
+
+    /**
+     * Test-only fault hooks (crash a refresh right after Slack answered). Never enable in production: it exists so
+     * that the crash-safety tests can show recovery.
+     */
+    @WithDefault("false")
+    boolean testFaultHooks();
+
     /** Write Secrets with server-side apply (one field manager). Off only for the CRUD mock server in tests. */
     @WithDefault("true")
     boolean serverSideApply();

@@ -13,6 +13,10 @@ public final class Labels {
     public static final String CONNECTION_UID = "slacktokens.dev/connection-uid";
     /** Keyed digest of the last OAuth state consumed by a callback, to recognise a replay. */
     public static final String CONSUMED_STATE = "slacktokens.dev/consumed-state";
+    /** On a token store: a refresh with the refresh token of this digest was started at this time. */
+    public static final String REFRESH_JOURNAL = "slacktokens.dev/refresh-journal";
+    /** On a token store whose tokens Slack no longer accepts: {@code Reason: message}. */
+    public static final String DEAD = "slacktokens.dev/dead";
 
     public static final String STORE_SELECTOR = MANAGED_BY + "=" + MANAGER + "," + ROLE + "=" + ROLE_STORE;
     public static final String WORKLOAD_SELECTOR = MANAGED_BY + "=" + MANAGER + "," + ROLE + "=" + ROLE_WORKLOAD;

@@ -7,14 +7,15 @@ import java.util.Optional;
 import dev.slacktokens.operator.slack.SlackToken;
 
 /**
- * What the token store holds for one connection: the source of truth. Tokens print redacted.
+ * What the token store holds for one connection: the source of truth. Tokens print redacted. {@code issuedAt}
+ * is when the current access token was issued (its lifetime is {@code expiresAt − issuedAt}).
  *
  * @param resourceVersion the store Secret's resourceVersion, for compare-and-set writes
  */
 public record StoredTokens(String connectionUid, SlackToken accessToken, Optional<SlackToken> refreshToken,
         Optional<Instant> expiresAt, List<String> scopes, String userId, Optional<String> userName,
         Optional<String> teamId, Optional<String> teamName, Optional<String> enterpriseId,
-        Optional<String> enterpriseName, Optional<String> appId, Optional<BotTokens> bot, Instant authorizedAt,
+        Optional<String> enterpriseName, Optional<String> appId, Optional<BotTokens> bot, Instant issuedAt,
         String resourceVersion) {
 
     public StoredTokens {

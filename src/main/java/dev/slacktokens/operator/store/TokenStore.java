@@ -13,6 +13,8 @@ import jakarta.enterprise.context.ApplicationScoped;
 
 import dev.slacktokens.operator.api.v1alpha1.SlackUserConnection;
 import dev.slacktokens.operator.config.OperatorConfig;
+import dev.slacktokens.operator.slack.RefreshedToken;
+import dev.slacktokens.operator.slack.SlackRef;
 import dev.slacktokens.operator.slack.SlackToken;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
@@ -84,7 +86,7 @@ public class TokenStore {
                 d.get("refresh_token"))), instant(d.get("expires_at")), scopes(d.get("scope")), userId,
                 opt(d.get("user_name")), opt(d.get("team_id")), opt(d.get("team_name")), opt(d.get("enterprise_id")),
                 opt(d.get("enterprise_name")), opt(d.get("app_id")), bot,
-                instant(d.get("authorized_at")).orElse(Instant.EPOCH), secret.getMetadata().getResourceVersion()));
+                instant(d.get("issued_at")).orElse(Instant.EPOCH), secret.getMetadata().getResourceVersion()));
     }
 
     /**
@@ -95,6 +97,111 @@ public class TokenStore {
      */
     public void write(SlackUserConnection connection, StoredTokens tokens, String expectedResourceVersion,
             String consumedState) {
+        Map<String, String> annotations = new LinkedHashMap<>();
+        annotations.put(Labels.CONSUMED_STATE, consumedState == null ? "" : consumedState);
+        save(connection, data(tokens), annotations, expectedResourceVersion);
+    }
+
+    /**
+     * Records, before Slack is called, that a refresh with this refresh token is under way (compare-and-set).
+     * Returns the store's new resourceVersion, which the refresh result must be written against.
+     */
+    public String openJournal(SlackUserConnection connection, Secret store, SlackToken refreshToken, Instant now) {
+        Map<String, String> annotations = new LinkedHashMap<>(annotations(store));
+        annotations.put(Labels.REFRESH_JOURNAL, Journal.of(refreshToken, now).encode());
+        return save(connection, store.getData(), annotations, store.getMetadata().getResourceVersion());
+    }
+
+    /**
+     * Persists a rotated pair and closes the journal, compare-and-set against {@code expectedResourceVersion}.
+     * Values Slack did not send (user id, team, bot token) keep their stored value.
+     */
+    public StoredTokens persistRefresh(SlackUserConnection connection, Secret store, StoredTokens previous,
+            RefreshedToken fresh, Instant now, String expectedResourceVersion) {
+        StoredTokens next = new StoredTokens(previous.connectionUid(), fresh.token().accessToken(),
+                Optional.of(fresh.refreshToken()), fresh.token().expiresAt(now),
+                fresh.token().scopes().isEmpty() ? previous.scopes() : fresh.token().scopes(),
+                fresh.userId().orElse(previous.userId()), previous.userName(),
+                fresh.team().map(SlackRef::id).or(previous::teamId), previous.teamName(),
+                fresh.enterprise().map(SlackRef::id).or(previous::enterpriseId), previous.enterpriseName(),
+                Optional.ofNullable(fresh.appId()).or(previous::appId), previous.bot(), now, null);
+        Map<String, String> annotations = new LinkedHashMap<>(annotations(store));
+        annotations.remove(Labels.REFRESH_JOURNAL);
+        String rv = save(connection, data(next), annotations, expectedResourceVersion);
+        return new StoredTokens(next.connectionUid(), next.accessToken(), next.refreshToken(), next.expiresAt(),
+                next.scopes(), next.userId(), next.userName(), next.teamId(), next.teamName(), next.enterpriseId(),
+                next.enterpriseName(), next.appId(), next.bot(), next.issuedAt(), rv);
+    }
+
+    /**
+     * Drops the dead tokens (access, refresh, bot) and records why, keeping the identity. Compare-and-set.
+     */
+    public void markDead(SlackUserConnection connection, Secret store, String reason, String message,
+            String expectedResourceVersion) {
+        Map<String, String> kept = new LinkedHashMap<>(decode(store.getData()));
+        TOKEN_KEYS.forEach(kept::remove);
+        kept.remove("expires_at");
+        Map<String, String> annotations = new LinkedHashMap<>(annotations(store));
+        annotations.remove(Labels.REFRESH_JOURNAL);
+        annotations.put(Labels.DEAD, reason + ": " + message);
+        save(connection, encode(kept), annotations, expectedResourceVersion);
+    }
+
+    /** Why the store's tokens were dropped ({@code Reason: message}), if they were. */
+    public static Optional<String> dead(Secret store) {
+        return Optional.ofNullable(store).map(TokenStore::annotations).map(a -> a.get(Labels.DEAD));
+    }
+
+    public static Optional<Journal> journal(Secret store) {
+        return Optional.ofNullable(annotations(store).get(Labels.REFRESH_JOURNAL)).flatMap(Journal::decode);
+    }
+
+    /** The refresh journal: a refresh with the token of this digest was started at this time. */
+    public record Journal(String tokenDigest, Instant startedAt) {
+
+        static Journal of(SlackToken token, Instant now) {
+            return new Journal(digest(token), now);
+        }
+
+        public boolean isFor(SlackToken token) {
+            return tokenDigest.equals(digest(token));
+        }
+
+        String encode() {
+            return tokenDigest + "@" + startedAt;
+        }
+
+        static Optional<Journal> decode(String value) {
+            int at = value.indexOf('@');
+            try {
+                return at < 0 ? Optional.empty()
+                        : Optional.of(new Journal(value.substring(0, at), Instant.parse(value.substring(at + 1))));
+            } catch (RuntimeException e) {
+                return Optional.empty();
+            }
+        }
+
+        /** A short SHA-256 digest: identifies a token without revealing it. */
+        static String digest(SlackToken token) {
+            try {
+                byte[] d = java.security.MessageDigest.getInstance("SHA-256")
+                        .digest(token.reveal().getBytes(StandardCharsets.UTF_8));
+                return java.util.HexFormat.of().formatHex(d, 0, 8);
+            } catch (java.security.NoSuchAlgorithmException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+    }
+
+    private static final List<String> TOKEN_KEYS = List.of("access_token", "refresh_token", "bot_access_token",
+            "bot_refresh_token", "bot_expires_at");
+
+    private static Map<String, String> annotations(Secret secret) {
+        Map<String, String> a = secret.getMetadata().getAnnotations();
+        return a == null ? Map.of() : a;
+    }
+
+    private static Map<String, String> data(StoredTokens tokens) {
         Map<String, String> data = new LinkedHashMap<>();
         data.put("access_token", tokens.accessToken().reveal());
         tokens.refreshToken().ifPresent(t -> data.put("refresh_token", t.reveal()));
@@ -114,24 +221,27 @@ public class TokenStore {
             data.put("bot_user_id", bot.botUserId());
             data.put("bot_scope", String.join(",", bot.scopes()));
         });
-        data.put("authorized_at", tokens.authorizedAt().toString());
+        data.put("issued_at", tokens.issuedAt().toString());
+        return encode(data);
+    }
 
+    /** Creates (expected null) or replaces at the expected resourceVersion; returns the new resourceVersion. */
+    private String save(SlackUserConnection connection, Map<String, String> encodedData,
+            Map<String, String> annotations, String expectedResourceVersion) {
         Secret desired = new SecretBuilder().withNewMetadata().withName(storeName(connection.getMetadata().getUid()))
                 .withNamespace(namespace())
                 .addToLabels(Labels.MANAGED_BY, Labels.MANAGER).addToLabels(Labels.ROLE, Labels.ROLE_STORE)
                 .addToLabels(Labels.CONNECTION, connection.getMetadata().getName())
                 .addToLabels(Labels.CONNECTION_NAMESPACE, connection.getMetadata().getNamespace())
                 .addToLabels(Labels.CONNECTION_UID, connection.getMetadata().getUid())
-                .addToAnnotations(Labels.CONSUMED_STATE, consumedState == null ? "" : consumedState)
+                .withAnnotations(annotations.isEmpty() ? null : annotations)
                 .withResourceVersion(expectedResourceVersion)
-                .endMetadata().withType("Opaque").withData(encode(data)).build();
+                .endMetadata().withType("Opaque").withData(encodedData).build();
         var secrets = client.secrets().inNamespace(namespace());
         try {
-            if (expectedResourceVersion == null) {
-                secrets.resource(desired).create();
-            } else {
-                secrets.resource(desired).update();
-            }
+            Secret saved = expectedResourceVersion == null ? secrets.resource(desired).create()
+                    : secrets.resource(desired).update();
+            return saved.getMetadata().getResourceVersion();
         } catch (KubernetesClientException e) {
             if (e.getCode() == 409) {
                 throw new ConflictException("token store of " + connection.getMetadata().getNamespace() + "/"
@@ -152,7 +262,24 @@ public class TokenStore {
         data.put("scope", String.join(",", tokens.scopes()));
         tokens.expiresAt().ifPresent(t -> data.put("expires_at", t.toString()));
         tokens.bot().ifPresent(bot -> data.put("bot_access_token", bot.accessToken().reveal()));
+        return workloadSecret(connection, secretName, data);
+    }
 
+    /** The workload Secret once Slack stopped accepting the tokens: identity only, the dead tokens removed. */
+    public Secret desiredWorkloadSecretWithoutTokens(SlackUserConnection connection, String secretName,
+            Secret store) {
+        Map<String, String> stored = decode(store.getData());
+        Map<String, String> data = new LinkedHashMap<>();
+        data.put("token_type", "user");
+        for (String key : List.of("user_id", "team_id", "enterprise_id")) {
+            if (stored.get(key) != null) {
+                data.put(key, stored.get(key));
+            }
+        }
+        return workloadSecret(connection, secretName, data);
+    }
+
+    private Secret workloadSecret(SlackUserConnection connection, String secretName, Map<String, String> data) {
         Map<String, String> labels = new LinkedHashMap<>();
         var template = connection.getSpec().getSecretTemplate();
         if (template != null && template.getLabels() != null) {

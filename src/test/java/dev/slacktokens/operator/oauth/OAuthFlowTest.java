@@ -36,6 +36,7 @@ import dev.slacktokens.operator.store.Labels;
 import dev.slacktokens.operator.store.TokenStore;
 import dev.slacktokens.operator.testing.Browser;
 import dev.slacktokens.operator.testing.OperatorProfile;
+import dev.slacktokens.operator.testing.OperatorTestBase;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.Secret;
@@ -53,23 +54,7 @@ import io.restassured.http.ContentType;
 @QuarkusTest
 @WithKubernetesTestServer(crud = true)
 @TestProfile(OperatorProfile.class)
-class OAuthFlowTest {
-
-    static final Set<String> SEEN_TOKENS = ConcurrentHashMap.newKeySet();
-    static final Duration WAIT = Duration.ofSeconds(20);
-
-    @Inject
-    KubernetesClient client;
-
-    String ns;
-
-    @BeforeEach
-    void setUp() {
-        given().baseUri(OperatorProfile.BASE).post("/_sim/reset").then().statusCode(200);
-        ns = "t-" + UUID.randomUUID().toString().substring(0, 8);
-        client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(ns).endMetadata().build())
-                .create();
-    }
+class OAuthFlowTest extends OperatorTestBase {
 
     // ------------------------------------------------------------------ happy paths
 
@@ -395,116 +380,4 @@ class OAuthFlowTest {
                 .isFalse();
     }
 
-    // ------------------------------------------------------------------ helpers
-
-    void sim(String path, Map<String, ?> body) {
-        given().baseUri(OperatorProfile.BASE).contentType(ContentType.JSON).body(body).post(path).then()
-                .statusCode(200);
-    }
-
-    Object simStat(String name) {
-        return given().baseUri(OperatorProfile.BASE).get("/_sim/stats").then().extract().path(name);
-    }
-
-    static String query(URI uri, String name) {
-        for (String part : uri.getRawQuery().split("&")) {
-            if (part.startsWith(name + "=")) {
-                return java.net.URLDecoder.decode(part.substring(name.length() + 1), StandardCharsets.UTF_8);
-            }
-        }
-        return null;
-    }
-
-    byte[] stateKey() {
-        Secret key = client.secrets().inNamespace(OperatorProfile.OPERATOR_NAMESPACE)
-                .withName("slack-token-operator-state-key").get();
-        return Base64.getDecoder().decode(key.getData().get("key"));
-    }
-
-    Secret storeSecret(SlackUserConnection c) {
-        return client.secrets().inNamespace(OperatorProfile.OPERATOR_NAMESPACE)
-                .withName(TokenStore.storeName(get(c).getMetadata().getUid())).get();
-    }
-
-    void assertNoSecrets(SlackUserConnection c) {
-        assertThat(storeSecret(c)).as("token store").isNull();
-        assertThat(client.secrets().inNamespace(ns).withLabel(Labels.CONNECTION, c.getMetadata().getName()).list()
-                .getItems()).as("workload Secrets").isEmpty();
-    }
-
-    static void assertPage(HttpResponse<String> page, int status, String text) {
-        assertThat(page.statusCode()).as(page.body()).isEqualTo(status);
-        assertThat(page.body()).contains(text).doesNotContain("xoxe").doesNotContain("xoxp");
-        assertThat(page.headers().firstValue("Cache-Control")).contains("no-store");
-    }
-
-    static String readyMessage(SlackUserConnection c) {
-        return c.getStatus().getConditions().stream().filter(x -> x.getType().equals("Ready")).findFirst()
-                .orElseThrow().getMessage();
-    }
-
-    SlackUserConnectionSpec spec(String... userScopes) {
-        SlackUserConnectionSpec spec = new SlackUserConnectionSpec();
-        spec.setUserScopes(List.of(userScopes));
-        return spec;
-    }
-
-    SlackUserConnection create(String name, SlackUserConnectionSpec spec) {
-        SlackUserConnection c = new SlackUserConnection();
-        c.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(ns).build());
-        c.setSpec(spec);
-        return client.resource(c).create();
-    }
-
-    SlackUserConnection get(SlackUserConnection c) {
-        return client.resources(SlackUserConnection.class).inNamespace(c.getMetadata().getNamespace())
-                .withName(c.getMetadata().getName()).get();
-    }
-
-    String awaitAuthorizeUrl(SlackUserConnection c) {
-        await().atMost(WAIT).until(() -> {
-            var live = get(c);
-            return live.getStatus() != null && live.getStatus().getAuthorizeUrl() != null;
-        });
-        return get(c).getStatus().getAuthorizeUrl();
-    }
-
-    SlackUserConnection awaitReady(SlackUserConnection c, boolean ready, String reason) {
-        await().atMost(WAIT).untilAsserted(() -> assertReady(c, ready, reason));
-        return get(c);
-    }
-
-    void assertReady(SlackUserConnection c, boolean ready, String reason) {
-        var live = get(c);
-        assertThat(live.getStatus()).isNotNull();
-        Condition condition = live.getStatus().getConditions().stream().filter(x -> x.getType().equals("Ready"))
-                .findFirst().orElseThrow();
-        assertThat(condition.getStatus()).isEqualTo(ready ? "True" : "False");
-        assertThat(condition.getReason()).isEqualTo(reason);
-    }
-
-    Map<String, String> awaitStore(SlackUserConnection c) {
-        String name = TokenStore.storeName(client.resources(SlackUserConnection.class).inNamespace(ns)
-                .withName(c.getMetadata().getName()).get().getMetadata().getUid());
-        await().atMost(WAIT).until(() -> client.secrets().inNamespace(OperatorProfile.OPERATOR_NAMESPACE)
-                .withName(name).get() != null);
-        return decode(client.secrets().inNamespace(OperatorProfile.OPERATOR_NAMESPACE).withName(name).get());
-    }
-
-    Map<String, String> awaitWorkloadSecret(String namespace, String name) {
-        await().atMost(WAIT).until(() -> client.secrets().inNamespace(namespace).withName(name).get() != null);
-        return decode(client.secrets().inNamespace(namespace).withName(name).get());
-    }
-
-    static Map<String, String> decode(Secret secret) {
-        Map<String, String> out = new java.util.LinkedHashMap<>();
-        secret.getData().forEach((k, v) -> out.put(k, new String(Base64.getDecoder().decode(v),
-                StandardCharsets.UTF_8)));
-        out.forEach((k, v) -> {
-            if (v.startsWith("xox")) {
-                SEEN_TOKENS.add(v);
-            }
-        });
-        return out;
-    }
 }

@@ -1,0 +1,138 @@
+package dev.slacktokens.operator.reconciler;
+
+import java.time.Clock;
+import java.util.Optional;
+
+import jakarta.enterprise.context.ApplicationScoped;
+
+import dev.slacktokens.operator.api.v1alpha1.Reason;
+import dev.slacktokens.operator.api.v1alpha1.SlackUserConnection;
+import dev.slacktokens.operator.slack.ClientCredentials;
+import dev.slacktokens.operator.slack.RefreshedToken;
+import dev.slacktokens.operator.slack.SlackApiException;
+import dev.slacktokens.operator.slack.SlackClient;
+import dev.slacktokens.operator.slack.SlackPermanentException;
+import dev.slacktokens.operator.store.StoredTokens;
+import dev.slacktokens.operator.store.TokenStore;
+import io.fabric8.kubernetes.api.model.Secret;
+import org.jboss.logging.Logger;
+
+/**
+ * One refresh, in the order that never loses a refresh token: journal entry in the store (compare-and-set) →
+ * {@code oauth.v2.access} with the refresh token → the new pair persisted first (compare-and-set on the journal's
+ * resourceVersion). A crash between Slack's answer and the write leaves the journal open; the next attempt (the
+ * next leader) retries at once with the same refresh token, inside Slack's grace period.
+ */
+@ApplicationScoped
+public class TokenRefresher {
+
+    private static final Logger LOG = Logger.getLogger(TokenRefresher.class);
+
+    private final TokenStore store;
+    private final SlackClient slack;
+    private final RefreshFaultHook faults;
+    private final Clock clock;
+
+    TokenRefresher(TokenStore store, SlackClient slack, RefreshFaultHook faults, Clock clock) {
+        this.store = store;
+        this.slack = slack;
+        this.faults = faults;
+        this.clock = clock;
+    }
+
+    /** How a refresh ended. */
+    public sealed interface Outcome {
+        /** The new pair is in the store. */
+        record Refreshed(StoredTokens tokens) implements Outcome {
+        }
+
+        /** Slack failed in a way worth retrying (transient or rate-limited); the stored pair is untouched. */
+        record Retry(SlackApiException cause) implements Outcome {
+        }
+
+        /** Slack rejected the app's credentials; the stored pair is untouched. */
+        record InvalidClient(SlackApiException cause) implements Outcome {
+        }
+
+        /** Slack no longer accepts the tokens; they were dropped from the store. */
+        record Dead(Reason reason, String message) implements Outcome {
+        }
+
+        /** Another writer changed the store meanwhile; decide again from what it holds now. */
+        record Superseded() implements Outcome {
+        }
+    }
+
+    public boolean halted() {
+        return faults.halted();
+    }
+
+    public Outcome refresh(SlackUserConnection connection, Secret storeSecret, StoredTokens tokens,
+            ClientCredentials app) {
+        var refreshToken = tokens.refreshToken().orElseThrow();
+        String who = connection.getMetadata().getNamespace() + "/" + connection.getMetadata().getName();
+        boolean resumed = TokenStore.journal(storeSecret).map(j -> j.isFor(refreshToken)).orElse(false);
+        String rv;
+        try {
+            rv = resumed ? storeSecret.getMetadata().getResourceVersion()
+                    : store.openJournal(connection, storeSecret, refreshToken, clock.instant());
+        } catch (TokenStore.ConflictException e) {
+            return new Outcome.Superseded();
+        }
+        if (resumed) {
+            LOG.infof("Retrying the refresh of %s started at %s, with the same refresh token", who,
+                    TokenStore.journal(storeSecret).map(j -> j.startedAt().toString()).orElse("?"));
+        }
+        RefreshedToken fresh;
+        try {
+            fresh = slack.refresh(app, refreshToken);
+        } catch (SlackPermanentException e) {
+            if (e.isInvalidClient()) {
+                return new Outcome.InvalidClient(e);
+            }
+            if (e.isInvalidGrant() || e.isTokenDead()) {
+                return rejected(connection, tokens, e, resumed, who);
+            }
+            return new Outcome.Retry(e);
+        } catch (SlackApiException e) {
+            return new Outcome.Retry(e);
+        }
+        faults.afterSlackAnswered();
+        try {
+            StoredTokens next = store.persistRefresh(connection, storeSecret, tokens, fresh,
+                    clock.instant().truncatedTo(java.time.temporal.ChronoUnit.SECONDS), rv);
+            LOG.infof("Refreshed %s: new %s token valid until %s", who, next.accessToken(),
+                    next.expiresAt().map(Object::toString).orElse("?"));
+            return new Outcome.Refreshed(next);
+        } catch (TokenStore.ConflictException e) {
+            LOG.warnf("Refresh of %s lost a race with another writer; its result is discarded", who);
+            return new Outcome.Superseded();
+        }
+    }
+
+    /**
+     * Slack refused the refresh token. Another writer may have rotated it meanwhile: only if the store still holds
+     * the token we used are the tokens dead.
+     */
+    private Outcome rejected(SlackUserConnection connection, StoredTokens used, SlackPermanentException e,
+            boolean resumed, String who) {
+        Optional<Secret> current = store.fetch(connection.getMetadata().getUid());
+        Optional<StoredTokens> now = current.flatMap(TokenStore::parse);
+        if (now.isEmpty() || !now.get().refreshToken().equals(used.refreshToken())) {
+            return new Outcome.Superseded();
+        }
+        String message = (e.isTokenDead() ? "Slack reports the token as " + e.error()
+                : resumed ? "An interrupted refresh could not be completed within Slack's grace period ("
+                        + e.error() + ")"
+                        : "Slack no longer accepts the refresh token (" + e.error() + ")")
+                + "; a Slack user must authorize again: open status.authorizeUrl";
+        try {
+            store.markDead(connection, current.get(), Reason.ReauthorizationRequired.name(), message,
+                    current.get().getMetadata().getResourceVersion());
+        } catch (TokenStore.ConflictException conflict) {
+            return new Outcome.Superseded();
+        }
+        LOG.warnf("Tokens of %s dropped: %s", who, message);
+        return new Outcome.Dead(Reason.ReauthorizationRequired, message);
+    }
+}
