@@ -73,6 +73,13 @@ public interface OperatorConfig {
         @WithDefault("15s")
         Duration readTimeout();
 
+        /**
+         * Client-side limit on {@code oauth.v2.access} calls (code exchanges and refreshes) per minute, shared by all
+         * connections. Slack allows 600.
+         */
+        @WithDefault("600")
+        int oauthAccessPerMinute();
+
         /** Client id of the default Slack app, used by connections without spec.slackApp. */
         Optional<String> clientId();
 

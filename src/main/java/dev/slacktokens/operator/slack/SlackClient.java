@@ -28,10 +28,12 @@ public class SlackClient {
 
     private final SlackWebApi api;
     private final URI baseUrl;
+    private final SlackRateLimiter oauthLimit;
 
-    SlackClient(SlackWebApi api, URI baseUrl) {
+    SlackClient(SlackWebApi api, URI baseUrl, SlackRateLimiter oauthLimit) {
         this.api = api;
         this.baseUrl = baseUrl;
+        this.oauthLimit = oauthLimit;
     }
 
     /**
@@ -39,12 +41,21 @@ public class SlackClient {
      * GovSlack, or the simulator.
      */
     public static SlackClient create(URI baseUrl, Duration connectTimeout, Duration readTimeout) {
+        return create(baseUrl, connectTimeout, readTimeout, new SlackRateLimiter(600, java.time.Clock.systemUTC()));
+    }
+
+    /**
+     * @param oauthLimit the client-side limit on {@code oauth.v2.access} (Slack allows 600 per minute), shared by all
+     *                   connections
+     */
+    public static SlackClient create(URI baseUrl, Duration connectTimeout, Duration readTimeout,
+            SlackRateLimiter oauthLimit) {
         SlackWebApi api = QuarkusRestClientBuilder.newBuilder()
                 .baseUri(baseUrl)
                 .connectTimeout(connectTimeout.toMillis(), TimeUnit.MILLISECONDS)
                 .readTimeout(readTimeout.toMillis(), TimeUnit.MILLISECONDS)
                 .build(SlackWebApi.class);
-        return new SlackClient(api, baseUrl);
+        return new SlackClient(api, baseUrl, oauthLimit);
     }
 
     public URI baseUrl() {
@@ -62,6 +73,7 @@ public class SlackClient {
         }
         codeVerifier.ifPresent(v -> form.putSingle("code_verifier", v));
         String method = "oauth.v2.access";
+        limit(method);
         var json = call(method, () -> api.oauthV2Access(basicAuth(app, form), form));
         return SlackResponses.toGrant(method, json);
     }
@@ -75,6 +87,7 @@ public class SlackClient {
         form.putSingle("grant_type", "refresh_token");
         form.putSingle("refresh_token", refreshToken.reveal());
         String method = "oauth.v2.access";
+        limit(method);
         var json = call(method, () -> api.oauthV2Access(basicAuth(app, form), form));
         return SlackResponses.toRefreshed(method, json);
     }
@@ -113,6 +126,14 @@ public class SlackClient {
             }
             throw e;
         }
+    }
+
+    /** Over the client-side limit: fail as rate-limited without calling Slack. */
+    private void limit(String method) {
+        oauthLimit.tryAcquire().ifPresent(wait -> {
+            throw new SlackRateLimitedException(method, wait.compareTo(Duration.ofSeconds(1)) < 0
+                    ? Duration.ofSeconds(1) : wait.plusMillis(999).truncatedTo(java.time.temporal.ChronoUnit.SECONDS));
+        });
     }
 
     private static String basicAuth(ClientCredentials app, MultivaluedMap<String, String> form) {
