@@ -3,6 +3,7 @@ package dev.slacktokens.operator.oauth;
 import java.net.URI;
 import java.time.Clock;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 import jakarta.ws.rs.CookieParam;
@@ -147,8 +148,7 @@ public class OAuthResource {
             AuthIdentity identity = confirm(grant);
             StoredTokens tokens = toStored(claims.uid(), grant, identity);
             try {
-                store.write(connection, tokens, existing.map(s -> s.getMetadata().getResourceVersion()).orElse(null),
-                        consumed);
+                store.write(connection, tokens, existing.orElse(null), Map.of(Labels.CONSUMED_STATE, consumed));
             } catch (TokenStore.ConflictException e) {
                 throw new Failure(409, "Authorization raced another one", e.getMessage() + ".",
                         "Reload status.authorizeUrl and consent again if the connection is not Ready.");

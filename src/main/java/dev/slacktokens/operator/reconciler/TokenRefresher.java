@@ -67,8 +67,12 @@ public class TokenRefresher {
         return faults.halted();
     }
 
+    /**
+     * @param handled annotations recorded on the store together with the new pair (e.g. which manual refresh
+     *                request this answered)
+     */
     public Outcome refresh(SlackUserConnection connection, Secret storeSecret, StoredTokens tokens,
-            ClientCredentials app) {
+            ClientCredentials app, java.util.Map<String, String> handled) {
         var refreshToken = tokens.refreshToken().orElseThrow();
         String who = connection.getMetadata().getNamespace() + "/" + connection.getMetadata().getName();
         boolean resumed = TokenStore.journal(storeSecret).map(j -> j.isFor(refreshToken)).orElse(false);
@@ -100,13 +104,38 @@ public class TokenRefresher {
         faults.afterSlackAnswered();
         try {
             StoredTokens next = store.persistRefresh(connection, storeSecret, tokens, fresh,
-                    clock.instant().truncatedTo(java.time.temporal.ChronoUnit.SECONDS), rv);
+                    clock.instant().truncatedTo(java.time.temporal.ChronoUnit.SECONDS), rv, handled);
             LOG.infof("Refreshed %s: new %s token valid until %s", who, next.accessToken(),
                     next.expiresAt().map(Object::toString).orElse("?"));
             return new Outcome.Refreshed(next);
         } catch (TokenStore.ConflictException e) {
             LOG.warnf("Refresh of %s lost a race with another writer; its result is discarded", who);
             return new Outcome.Superseded();
+        }
+    }
+
+    /**
+     * Discards the tokens on request ({@code slacktokens.dev/reauthorize}): revokes them at Slack (best effort) and
+     * drops them from the store, so that a new consent is needed.
+     */
+    public void discard(SlackUserConnection connection, Secret storeSecret, java.util.Map<String, String> handled) {
+        TokenStore.parse(storeSecret).ifPresent(tokens -> {
+            for (var token : java.util.stream.Stream.concat(java.util.stream.Stream.of(tokens.accessToken()),
+                    tokens.refreshToken().stream()).toList()) {
+                try {
+                    slack.revoke(token);
+                } catch (SlackApiException e) {
+                    LOG.warnf("Could not revoke a discarded %s token: %s", token, e.getMessage());
+                }
+            }
+        });
+        try {
+            store.markDead(connection, storeSecret, Reason.ReauthorizationRequired.name(), "Re-authorization was "
+                    + "requested (annotation slacktokens.dev/reauthorize); the old tokens were revoked. Open "
+                    + "status.authorizeUrl to authorize again", storeSecret.getMetadata().getResourceVersion(),
+                    handled);
+        } catch (TokenStore.ConflictException e) {
+            // Someone else wrote the store meanwhile; the request is still unhandled and is looked at again.
         }
     }
 

@@ -17,6 +17,16 @@ public final class Labels {
     public static final String REFRESH_JOURNAL = "slacktokens.dev/refresh-journal";
     /** On a token store whose tokens Slack no longer accepts: {@code Reason: message}. */
     public static final String DEAD = "slacktokens.dev/dead";
+    /** On a connection: a new value forces one refresh. */
+    public static final String REFRESH_REQUEST = "slacktokens.dev/refresh";
+    /** On a connection: a new value discards the tokens and publishes a new authorize link. */
+    public static final String REAUTHORIZE_REQUEST = "slacktokens.dev/reauthorize";
+    /** On a token store: the last {@link #REFRESH_REQUEST} value acted on. */
+    public static final String REFRESH_HANDLED = "slacktokens.dev/refresh-handled";
+    /** On a token store: the last {@link #REAUTHORIZE_REQUEST} value acted on. */
+    public static final String REAUTHORIZE_HANDLED = "slacktokens.dev/reauthorize-handled";
+    /** On a token store made by {@code spec.importFrom}: digest of the long-lived token it replaced. */
+    public static final String IMPORTED = "slacktokens.dev/imported";
 
     public static final String STORE_SELECTOR = MANAGED_BY + "=" + MANAGER + "," + ROLE + "=" + ROLE_STORE;
     public static final String WORKLOAD_SELECTOR = MANAGED_BY + "=" + MANAGER + "," + ROLE + "=" + ROLE_WORKLOAD;

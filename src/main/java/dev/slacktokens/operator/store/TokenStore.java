@@ -95,11 +95,30 @@ public class TokenStore {
      *
      * @param consumedState keyed digest of the OAuth state this authorization consumed (replay detection)
      */
-    public void write(SlackUserConnection connection, StoredTokens tokens, String expectedResourceVersion,
-            String consumedState) {
+    public void write(SlackUserConnection connection, StoredTokens tokens, Secret existing,
+            Map<String, String> extraAnnotations) {
         Map<String, String> annotations = new LinkedHashMap<>();
-        annotations.put(Labels.CONSUMED_STATE, consumedState == null ? "" : consumedState);
-        save(connection, data(tokens), annotations, expectedResourceVersion);
+        if (existing != null) {
+            // Which manual requests were already acted on survives a new authorization.
+            for (String kept : List.of(Labels.REFRESH_HANDLED, Labels.REAUTHORIZE_HANDLED)) {
+                Optional.ofNullable(annotations(existing).get(kept)).ifPresent(v -> annotations.put(kept, v));
+            }
+        }
+        annotations.putAll(extraAnnotations);
+        save(connection, data(tokens), annotations,
+                existing == null ? null : existing.getMetadata().getResourceVersion());
+    }
+
+    /** Records that a manual request (refresh or reauthorize annotation value) was acted on. Compare-and-set. */
+    public String markHandled(SlackUserConnection connection, Secret store, String annotation, String value,
+            String expectedResourceVersion) {
+        Map<String, String> annotations = new LinkedHashMap<>(annotations(store));
+        annotations.put(annotation, value);
+        return save(connection, store.getData(), annotations, expectedResourceVersion);
+    }
+
+    public static Optional<String> annotation(Secret store, String key) {
+        return Optional.ofNullable(annotations(store).get(key));
     }
 
     /**
@@ -117,7 +136,7 @@ public class TokenStore {
      * Values Slack did not send (user id, team, bot token) keep their stored value.
      */
     public StoredTokens persistRefresh(SlackUserConnection connection, Secret store, StoredTokens previous,
-            RefreshedToken fresh, Instant now, String expectedResourceVersion) {
+            RefreshedToken fresh, Instant now, String expectedResourceVersion, Map<String, String> extraAnnotations) {
         StoredTokens next = new StoredTokens(previous.connectionUid(), fresh.token().accessToken(),
                 Optional.of(fresh.refreshToken()), fresh.token().expiresAt(now),
                 fresh.token().scopes().isEmpty() ? previous.scopes() : fresh.token().scopes(),
@@ -127,6 +146,7 @@ public class TokenStore {
                 Optional.ofNullable(fresh.appId()).or(previous::appId), previous.bot(), now, null);
         Map<String, String> annotations = new LinkedHashMap<>(annotations(store));
         annotations.remove(Labels.REFRESH_JOURNAL);
+        annotations.putAll(extraAnnotations);
         String rv = save(connection, data(next), annotations, expectedResourceVersion);
         return new StoredTokens(next.connectionUid(), next.accessToken(), next.refreshToken(), next.expiresAt(),
                 next.scopes(), next.userId(), next.userName(), next.teamId(), next.teamName(), next.enterpriseId(),
@@ -138,13 +158,23 @@ public class TokenStore {
      */
     public void markDead(SlackUserConnection connection, Secret store, String reason, String message,
             String expectedResourceVersion) {
-        Map<String, String> kept = new LinkedHashMap<>(decode(store.getData()));
-        TOKEN_KEYS.forEach(kept::remove);
-        kept.remove("expires_at");
+        markDead(connection, store, reason, message, expectedResourceVersion, Map.of());
+    }
+
+    public void markDead(SlackUserConnection connection, Secret store, String reason, String message,
+            String expectedResourceVersion, Map<String, String> extraAnnotations) {
         Map<String, String> annotations = new LinkedHashMap<>(annotations(store));
         annotations.remove(Labels.REFRESH_JOURNAL);
         annotations.put(Labels.DEAD, reason + ": " + message);
-        save(connection, encode(kept), annotations, expectedResourceVersion);
+        annotations.putAll(extraAnnotations);
+        save(connection, withoutTokens(store), annotations, expectedResourceVersion);
+    }
+
+    private static Map<String, String> withoutTokens(Secret store) {
+        Map<String, String> kept = new LinkedHashMap<>(decode(store.getData()));
+        TOKEN_KEYS.forEach(kept::remove);
+        kept.remove("expires_at");
+        return encode(kept);
     }
 
     /** Why the store's tokens were dropped ({@code Reason: message}), if they were. */
@@ -228,12 +258,39 @@ public class TokenStore {
     /** Creates (expected null) or replaces at the expected resourceVersion; returns the new resourceVersion. */
     private String save(SlackUserConnection connection, Map<String, String> encodedData,
             Map<String, String> annotations, String expectedResourceVersion) {
-        Secret desired = new SecretBuilder().withNewMetadata().withName(storeName(connection.getMetadata().getUid()))
+        return save(connection.getMetadata().getNamespace(), connection.getMetadata().getName(),
+                connection.getMetadata().getUid(), encodedData, annotations, expectedResourceVersion);
+    }
+
+    /** Drops a store's tokens knowing only the store (the events endpoint has no connection object at hand). */
+    public void markDead(Secret store, String reason, String message) {
+        var labels = store.getMetadata().getLabels();
+        Map<String, String> annotations = new LinkedHashMap<>(annotations(store));
+        annotations.remove(Labels.REFRESH_JOURNAL);
+        annotations.put(Labels.DEAD, reason + ": " + message);
+        save(labels.get(Labels.CONNECTION_NAMESPACE), labels.get(Labels.CONNECTION), labels.get(Labels.CONNECTION_UID),
+                withoutTokens(store), annotations, store.getMetadata().getResourceVersion());
+    }
+
+    /** Deletes a connection's token store (finalizer). */
+    public void delete(String connectionUid) {
+        client.secrets().inNamespace(namespace()).withName(storeName(connectionUid)).delete();
+    }
+
+    /** All token stores, read directly (for the events endpoint, which runs on every replica). */
+    public List<Secret> listStores() {
+        return client.secrets().inNamespace(namespace()).withLabel(Labels.MANAGED_BY, Labels.MANAGER)
+                .withLabel(Labels.ROLE, Labels.ROLE_STORE).list().getItems();
+    }
+
+    private String save(String connectionNamespace, String connectionName, String connectionUid,
+            Map<String, String> encodedData, Map<String, String> annotations, String expectedResourceVersion) {
+        Secret desired = new SecretBuilder().withNewMetadata().withName(storeName(connectionUid))
                 .withNamespace(namespace())
                 .addToLabels(Labels.MANAGED_BY, Labels.MANAGER).addToLabels(Labels.ROLE, Labels.ROLE_STORE)
-                .addToLabels(Labels.CONNECTION, connection.getMetadata().getName())
-                .addToLabels(Labels.CONNECTION_NAMESPACE, connection.getMetadata().getNamespace())
-                .addToLabels(Labels.CONNECTION_UID, connection.getMetadata().getUid())
+                .addToLabels(Labels.CONNECTION, connectionName)
+                .addToLabels(Labels.CONNECTION_NAMESPACE, connectionNamespace)
+                .addToLabels(Labels.CONNECTION_UID, connectionUid)
                 .withAnnotations(annotations.isEmpty() ? null : annotations)
                 .withResourceVersion(expectedResourceVersion)
                 .endMetadata().withType("Opaque").withData(encodedData).build();
@@ -244,8 +301,8 @@ public class TokenStore {
             return saved.getMetadata().getResourceVersion();
         } catch (KubernetesClientException e) {
             if (e.getCode() == 409) {
-                throw new ConflictException("token store of " + connection.getMetadata().getNamespace() + "/"
-                        + connection.getMetadata().getName() + " was changed by another writer");
+                throw new ConflictException("token store of " + connectionNamespace + "/" + connectionName
+                        + " was changed by another writer");
             }
             throw e;
         }

@@ -1,0 +1,157 @@
+package dev.slacktokens.operator.reconciler;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+import static org.hamcrest.Matchers.equalTo;
+
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+
+import dev.slacktokens.operator.api.v1alpha1.DeletionPolicy;
+import dev.slacktokens.operator.api.v1alpha1.ImportFrom;
+import dev.slacktokens.operator.api.v1alpha1.SecretKeyRef;
+import dev.slacktokens.operator.api.v1alpha1.SlackUserConnection;
+import dev.slacktokens.operator.api.v1alpha1.SlackUserConnectionSpec;
+import dev.slacktokens.operator.store.TokenStore;
+import dev.slacktokens.operator.testing.Browser;
+import dev.slacktokens.operator.testing.OperatorProfile;
+import dev.slacktokens.operator.testing.OperatorTestBase;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.TestProfile;
+import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
+
+/** Manual refresh and re-authorization, importing a legacy token, and deletion with Revoke and Retain. */
+@QuarkusTest
+@WithKubernetesTestServer(crud = true)
+@TestProfile(OperatorProfile.class)
+class LifecycleTest extends OperatorTestBase {
+
+    SlackUserConnection authorized(String name, SlackUserConnectionSpec spec) {
+        SlackUserConnection c = create(name, spec);
+        assertThat(new Browser().open(awaitAuthorizeUrl(c)).statusCode()).isEqualTo(200);
+        awaitReady(c, true, "Authorized");
+        return c;
+    }
+
+    void annotate(SlackUserConnection c, String key, String value) {
+        client.resource(get(c)).edit(x -> {
+            Map<String, String> a = x.getMetadata().getAnnotations() == null ? new HashMap<>()
+                    : new HashMap<>(x.getMetadata().getAnnotations());
+            a.put(key, value);
+            x.getMetadata().setAnnotations(a);
+            return x;
+        });
+    }
+
+    String slackAuthTest(String token) {
+        return given().baseUri(OperatorProfile.BASE).header("Authorization", "Bearer " + token).post("/api/auth.test")
+                .then().extract().path("error");
+    }
+
+    @Test
+    void aNewRefreshAnnotationValueForcesOneRefresh() {
+        SlackUserConnection c = authorized("manual", spec("chat:write"));
+        String before = awaitStore(c).get("access_token");
+        annotate(c, "slacktokens.dev/refresh", "1");
+        await().atMost(WAIT).until(() -> !before.equals(awaitStore(c).get("access_token")));
+        awaitReady(c, true, "Refreshed");
+        assertThat(simStat("refreshes")).isEqualTo(1);
+        annotate(c, "unrelated", "x");
+        await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(4)).until(() -> Integer.valueOf(1)
+                .equals(simStat("refreshes")));
+        annotate(c, "slacktokens.dev/refresh", "2");
+        await().atMost(WAIT).until(() -> Integer.valueOf(2).equals(simStat("refreshes")));
+    }
+
+    @Test
+    void reauthorizeAnnotationDiscardsTheTokensAndPublishesALink() {
+        SlackUserConnection c = authorized("again", spec("chat:write"));
+        String old = awaitStore(c).get("access_token");
+        annotate(c, "slacktokens.dev/reauthorize", "2026-11-30");
+        SlackUserConnection discarded = awaitReady(c, false, "ReauthorizationRequired");
+        assertThat(readyMessage(discarded)).contains("Re-authorization was requested");
+        assertThat(slackAuthTest(old)).isEqualTo("token_revoked");
+        await().atMost(WAIT).until(() -> !decode(client.secrets().inNamespace(ns).withName("again").get())
+                .containsKey("access_token"));
+        assertThat(new Browser().open(discarded.getStatus().getAuthorizeUrl()).statusCode()).isEqualTo(200);
+        awaitReady(c, true, "Authorized");
+        // the same annotation value is not acted on twice
+        await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(5))
+                .untilAsserted(() -> assertReady(c, true, "Authorized"));
+    }
+
+    @Test
+    void importConvertsALegacyTokenOnce() {
+        String legacy = given().baseUri(OperatorProfile.BASE).contentType("application/json")
+                .body(Map.of("userId", "U0SIM0001", "scopes", java.util.List.of("chat:write"))).post(
+                        "/_sim/legacy-tokens").then().statusCode(200).extract().path("token");
+        client.resource(new SecretBuilder().withNewMetadata().withName("legacy").withNamespace(ns).endMetadata()
+                .addToData("token", java.util.Base64.getEncoder().encodeToString(legacy.getBytes())).build()).create();
+        SlackUserConnectionSpec spec = spec("chat:write");
+        ImportFrom importFrom = new ImportFrom();
+        importFrom.setSecretRef(new SecretKeyRef("legacy", "token"));
+        spec.setImportFrom(importFrom);
+        SlackUserConnection c = create("imported", spec);
+        awaitReady(c, true, "Authorized");
+        assertThat(awaitStore(c).get("refresh_token")).startsWith("xoxe-1-");
+        assertThat(awaitWorkloadSecret(ns, "imported").get("access_token")).startsWith("xoxe.xoxp-1-");
+        assertThat(simStat("exchanges")).isEqualTo(1);
+
+        SlackUserConnection twice = create("imported-twice", spec);
+        assertThat(readyMessage(awaitReady(twice, false, "InvalidSpec"))).contains("already exchanged");
+        assertThat(get(twice).getStatus().getAuthorizeUrl()).isNotNull();
+    }
+
+    @Test
+    void deleteWithRevokeRevokesAtSlackAndRemovesTheStore() {
+        SlackUserConnection c = authorized("bye", spec("chat:write"));
+        Map<String, String> store = awaitStore(c);
+        String uid = get(c).getMetadata().getUid();
+        assertThat(get(c).getMetadata().getFinalizers()).isNotEmpty();
+        client.resource(get(c)).delete();
+        await().atMost(WAIT).until(() -> get(c) == null);
+        assertThat(slackAuthTest(store.get("access_token"))).isEqualTo("token_revoked");
+        given().baseUri(OperatorProfile.BASE).auth().preemptive().basic("1111.2222", "sim-client-secret")
+                .formParam("grant_type", "refresh_token").formParam("refresh_token", store.get("refresh_token"))
+                .post("/api/oauth.v2.access").then().body("error", equalTo("invalid_refresh_token"));
+        assertThat(client.secrets().inNamespace(OperatorProfile.OPERATOR_NAMESPACE)
+                .withName(TokenStore.storeName(uid)).get()).isNull();
+    }
+
+    @Test
+    void deleteWithRevokeRetriesThroughASlackOutage() {
+        SlackUserConnection c = authorized("outage", spec("chat:write"));
+        String access = awaitStore(c).get("access_token");
+        given().baseUri(OperatorProfile.BASE).contentType("application/json")
+                .body(Map.of("method", "auth.revoke", "error", "service_unavailable", "count", 1)).post("/_sim/faults")
+                .then().statusCode(200);
+        client.resource(get(c)).delete();
+        await().atMost(WAIT).until(() -> client.v1().events().inNamespace(ns).list().getItems().stream()
+                .anyMatch(e -> e.getMessage().startsWith("Could not revoke the tokens at Slack yet")));
+        assertThat(get(c)).as("held by its finalizer while Slack is down").isNotNull();
+        await().atMost(Duration.ofSeconds(40)).until(() -> get(c) == null);
+        assertThat(slackAuthTest(access)).isEqualTo("token_revoked");
+    }
+
+    @Test
+    void deleteWithRetainKeepsTheLastAccessTokenUnowned() {
+        SlackUserConnectionSpec spec = spec("chat:write");
+        spec.setDeletionPolicy(DeletionPolicy.Retain);
+        SlackUserConnection c = authorized("keep", spec);
+        String access = awaitWorkloadSecret(ns, "keep").get("access_token");
+        String uid = get(c).getMetadata().getUid();
+        client.resource(get(c)).delete();
+        await().atMost(WAIT).until(() -> get(c) == null);
+        var kept = client.secrets().inNamespace(ns).withName("keep").get();
+        assertThat(kept.getMetadata().getOwnerReferences()).isNullOrEmpty();
+        assertThat(decode(kept)).containsEntry("access_token", access);
+        assertThat(slackAuthTest(access)).isNull();
+        assertThat(client.secrets().inNamespace(OperatorProfile.OPERATOR_NAMESPACE)
+                .withName(TokenStore.storeName(uid)).get()).isNull();
+    }
+}
