@@ -18,6 +18,7 @@ import jakarta.ws.rs.core.UriBuilder;
 
 import dev.slacktokens.operator.api.v1alpha1.SlackUserConnection;
 import dev.slacktokens.operator.config.OperatorConfig;
+import dev.slacktokens.operator.config.OperatorMetrics;
 import dev.slacktokens.operator.slack.AuthIdentity;
 import dev.slacktokens.operator.slack.OAuthGrant;
 import dev.slacktokens.operator.slack.SlackApiException;
@@ -51,10 +52,11 @@ public class OAuthResource {
     private final SlackClient slack;
     private final TokenStore store;
     private final OperatorConfig config;
+    private final OperatorMetrics metrics;
     private final Clock clock;
 
     OAuthResource(KubernetesClient client, StateKeys keys, AuthorizeLinks links, SlackApps apps, SlackClient slack,
-            TokenStore store, OperatorConfig config, Clock clock) {
+            TokenStore store, OperatorConfig config, OperatorMetrics metrics, Clock clock) {
         this.client = client;
         this.keys = keys;
         this.links = links;
@@ -62,6 +64,7 @@ public class OAuthResource {
         this.slack = slack;
         this.store = store;
         this.config = config;
+        this.metrics = metrics;
         this.clock = clock;
     }
 
@@ -154,6 +157,7 @@ public class OAuthResource {
                         "Reload status.authorizeUrl and consent again if the connection is not Ready.");
             }
             LOG.infof("Authorized %s: Slack user %s in %s", who, grant.userId(), where(grant));
+            metrics.callback("success");
             String secretName = connection.getSpec().getSecretName() != null ? connection.getSpec().getSecretName()
                     : connection.getMetadata().getName();
             return Response.fromResponse(Pages.page(200, "Connected", "Slack user "
@@ -164,6 +168,7 @@ public class OAuthResource {
                     .cookie(cookie("", 0)).build();
         } catch (Failure f) {
             LOG.warnf("OAuth callback for %s refused: %s", who, f.getMessage());
+            metrics.callback(f.getMessage().toLowerCase().replaceAll("[^a-z]+", "_"));
             return f.page;
         }
     }

@@ -12,6 +12,7 @@ import dev.slacktokens.operator.api.v1alpha1.SlackUserConnection;
 import dev.slacktokens.operator.api.v1alpha1.SlackUserConnectionStatus;
 import dev.slacktokens.operator.api.v1alpha1.SpecProblems;
 import dev.slacktokens.operator.config.OperatorConfig;
+import dev.slacktokens.operator.config.OperatorMetrics;
 import dev.slacktokens.operator.oauth.AuthorizeLinks;
 import dev.slacktokens.operator.oauth.SlackApps;
 import dev.slacktokens.operator.slack.ClientCredentials;
@@ -50,11 +51,12 @@ public class SlackUserConnectionReconciler implements Reconciler<SlackUserConnec
     private final SlackApps apps;
     private final EventRecorder events;
     private final OperatorConfig config;
+    private final OperatorMetrics metrics;
     private final Clock clock;
 
     SlackUserConnectionReconciler(TokenStore store, TokenLifecycle lifecycle, TokenRefresher refresher,
             LegacyImport legacyImport, ConnectionDeletion deletion, AuthorizeLinks links, SlackApps apps,
-            EventRecorder events, OperatorConfig config, Clock clock) {
+            EventRecorder events, OperatorConfig config, OperatorMetrics metrics, Clock clock) {
         this.store = store;
         this.lifecycle = lifecycle;
         this.refresher = refresher;
@@ -64,6 +66,7 @@ public class SlackUserConnectionReconciler implements Reconciler<SlackUserConnec
         this.apps = apps;
         this.events = events;
         this.config = config;
+        this.metrics = metrics;
         this.clock = clock;
     }
 
@@ -82,6 +85,9 @@ public class SlackUserConnectionReconciler implements Reconciler<SlackUserConnec
         String previousReason = ReadyCondition.set(status, step.ready(), step.reason(), step.message(),
                 c.getMetadata().getGeneration(), clock.instant());
         recordTransition(c, previousReason, step.refreshedNow());
+        metrics.connection(c.getMetadata().getNamespace(), c.getMetadata().getName(), step.reason(),
+                status.getExpiresAt() == null ? null : (double) java.time.Instant.parse(status.getExpiresAt())
+                        .getEpochSecond());
         UpdateControl<SlackUserConnection> control = Objects.equals(before, Serialization.asJson(status))
                 ? UpdateControl.noUpdate() : UpdateControl.patchStatus(c);
         return step.requeue() == null ? control : control.rescheduleAfter(step.requeue());
@@ -89,7 +95,11 @@ public class SlackUserConnectionReconciler implements Reconciler<SlackUserConnec
 
     @Override
     public DeleteControl cleanup(SlackUserConnection c, Context<SlackUserConnection> ctx) {
-        return deletion.cleanup(c, storeSecret(c, ctx).or(() -> store.fetch(c.getMetadata().getUid())));
+        DeleteControl control = deletion.cleanup(c, storeSecret(c, ctx).or(() -> store.fetch(c.getMetadata().getUid())));
+        if (control.isRemoveFinalizer()) {
+            metrics.forget(c.getMetadata().getNamespace(), c.getMetadata().getName());
+        }
+        return control;
     }
 
     private Step step(SlackUserConnection c, Context<SlackUserConnection> ctx, SlackUserConnectionStatus status) {

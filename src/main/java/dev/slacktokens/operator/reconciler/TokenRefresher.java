@@ -7,6 +7,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 
 import dev.slacktokens.operator.api.v1alpha1.Reason;
 import dev.slacktokens.operator.api.v1alpha1.SlackUserConnection;
+import dev.slacktokens.operator.config.OperatorMetrics;
 import dev.slacktokens.operator.slack.ClientCredentials;
 import dev.slacktokens.operator.slack.RefreshedToken;
 import dev.slacktokens.operator.slack.SlackApiException;
@@ -31,12 +32,15 @@ public class TokenRefresher {
     private final TokenStore store;
     private final SlackClient slack;
     private final RefreshFaultHook faults;
+    private final OperatorMetrics metrics;
     private final Clock clock;
 
-    TokenRefresher(TokenStore store, SlackClient slack, RefreshFaultHook faults, Clock clock) {
+    TokenRefresher(TokenStore store, SlackClient slack, RefreshFaultHook faults, OperatorMetrics metrics,
+            Clock clock) {
         this.store = store;
         this.slack = slack;
         this.faults = faults;
+        this.metrics = metrics;
         this.clock = clock;
     }
 
@@ -72,6 +76,20 @@ public class TokenRefresher {
      *                request this answered)
      */
     public Outcome refresh(SlackUserConnection connection, Secret storeSecret, StoredTokens tokens,
+            ClientCredentials app, java.util.Map<String, String> handled) {
+        Outcome outcome = attempt(connection, storeSecret, tokens, app, handled);
+        metrics.refresh(switch (outcome.getClass().getSimpleName()) {
+            case "Refreshed" -> "success";
+            case "Retry" -> ((Outcome.Retry) outcome).cause() instanceof dev.slacktokens.operator.slack
+                    .SlackRateLimitedException ? "rate_limited" : "transient_error";
+            case "InvalidClient" -> "invalid_client";
+            case "Dead" -> "rejected";
+            default -> "superseded";
+        });
+        return outcome;
+    }
+
+    private Outcome attempt(SlackUserConnection connection, Secret storeSecret, StoredTokens tokens,
             ClientCredentials app, java.util.Map<String, String> handled) {
         var refreshToken = tokens.refreshToken().orElseThrow();
         String who = connection.getMetadata().getNamespace() + "/" + connection.getMetadata().getName();

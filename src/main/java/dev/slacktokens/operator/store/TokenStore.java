@@ -393,6 +393,13 @@ public class TokenStore {
                 .delete();
     }
 
+    /** The store's non-secret fields (user, team, enterprise, app ids), decoded. */
+    public static Map<String, String> decodedIdentity(Secret store) {
+        Map<String, String> all = decode(store.getData() == null ? Map.of() : store.getData());
+        TOKEN_KEYS.forEach(all::remove);
+        return all;
+    }
+
     static Map<String, String> encode(Map<String, String> plain) {
         Map<String, String> out = new LinkedHashMap<>();
         plain.forEach((k, v) -> out.put(k, Base64.getEncoder().encodeToString(v.getBytes(StandardCharsets.UTF_8))));

@@ -1,0 +1,98 @@
+package dev.slacktokens.operator.events;
+
+import java.io.IOException;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.HeaderParam;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import dev.slacktokens.operator.config.OperatorConfig;
+import dev.slacktokens.operator.config.OperatorMetrics;
+import org.jboss.logging.Logger;
+
+/**
+ * Slack's Events API endpoint ({@code POST /slack/events}), on every replica: verifies the v0 signature, answers
+ * {@code url_verification}, and acts on {@code tokens_revoked} and {@code app_uninstalled} at once. A bad signature
+ * or a stale timestamp is 401 and changes nothing.
+ */
+@Path("/slack/events")
+public class SlackEventsResource {
+
+    private static final Logger LOG = Logger.getLogger(SlackEventsResource.class);
+
+    private final OperatorConfig config;
+    private final RevocationHandler revocations;
+    private final ObjectMapper mapper;
+    private final OperatorMetrics metrics;
+    private final Clock clock;
+
+    SlackEventsResource(OperatorConfig config, RevocationHandler revocations, ObjectMapper mapper,
+            OperatorMetrics metrics, Clock clock) {
+        this.config = config;
+        this.revocations = revocations;
+        this.mapper = mapper;
+        this.metrics = metrics;
+        this.clock = clock;
+    }
+
+    @POST
+    @Consumes(MediaType.WILDCARD)
+    @Produces(MediaType.APPLICATION_JSON)
+    public Response receive(@HeaderParam("X-Slack-Request-Timestamp") String timestamp,
+            @HeaderParam("X-Slack-Signature") String signature, byte[] body) {
+        String secret = config.slack().signingSecret().orElse(null);
+        if (secret == null) {
+            metrics.event("unknown", "not_configured");
+            return Response.status(503).entity(Map.of("error", "slack-operator.slack.signing-secret is not set"))
+                    .build();
+        }
+        SlackSignature.Verdict verdict = SlackSignature.verify(secret, timestamp, body, signature, clock.instant());
+        if (verdict != SlackSignature.Verdict.VALID) {
+            metrics.event("unknown", verdict.name().toLowerCase());
+            LOG.warnf("Refused a Slack event request: %s", verdict);
+            return Response.status(401).entity(Map.of("error", "invalid_signature", "reason",
+                    verdict.name().toLowerCase())).build();
+        }
+        JsonNode json;
+        try {
+            json = mapper.readTree(body);
+        } catch (IOException e) {
+            metrics.event("unknown", "bad_json");
+            return Response.status(400).entity(Map.of("error", "body is not JSON")).build();
+        }
+        String type = json.path("type").asText();
+        if ("url_verification".equals(type)) {
+            metrics.event("url_verification", "ok");
+            return Response.ok(Map.of("challenge", json.path("challenge").asText())).build();
+        }
+        JsonNode event = json.path("event");
+        String eventType = event.path("type").asText("unknown");
+        String team = json.path("team_id").asText(null);
+        int affected = switch (eventType) {
+            case "tokens_revoked" -> revocations.tokensRevoked(team, ids(event.path("tokens").path("oauth")));
+            case "app_uninstalled" -> revocations.appUninstalled(team, json.path("api_app_id").asText(null));
+            default -> -1;
+        };
+        metrics.event(eventType, affected < 0 ? "ignored" : "ok");
+        LOG.infof("Slack event %s for %s: %s", eventType, team,
+                affected < 0 ? "ignored" : affected + " connection(s) affected");
+        return Response.ok(Map.of("ok", true)).build();
+    }
+
+    private static List<String> ids(JsonNode array) {
+        List<String> ids = new ArrayList<>();
+        array.forEach(n -> ids.add(n.asText()));
+        return ids;
+    }
+}
