@@ -56,6 +56,30 @@ public interface OperatorConfig {
 
     Slack slack();
 
+    LeaderElection leaderElection();
+
+    /** One refresher in the cluster: the replica holding this Lease reconciles; the others only serve HTTP. */
+    interface LeaderElection {
+        /** Name of the Lease (in {@link OperatorConfig#namespace()} unless {@link #leaseNamespace()} is set). */
+        @WithDefault("slack-token-operator")
+        String leaseName();
+
+        /** Namespace of the Lease; default: the operator's namespace. */
+        Optional<String> leaseNamespace();
+
+        /** This replica's identity in the Lease; default: the host name plus a random suffix. */
+        Optional<String> identity();
+
+        @WithDefault("15s")
+        Duration leaseDuration();
+
+        @WithDefault("10s")
+        Duration renewDeadline();
+
+        @WithDefault("2s")
+        Duration retryPeriod();
+    }
+
     interface Slack {
         /**
          * Base URL of Slack: {@code https://slack.com}, {@code https://slack-gov.com} for GovSlack, or the

@@ -34,9 +34,10 @@ public class OperatorStartup {
         started = op;
     }
 
-    void onStop(@Observes ShutdownEvent event) {
+    void onStop(@Observes ShutdownEvent event, Instance<LeaseLoss> leaseLoss) {
         Operator op = started;
         if (op != null) {
+            leaseLoss.get().shuttingDown();
             op.stop();
         }
     }

@@ -1,0 +1,52 @@
+package dev.slacktokens.operator.config;
+
+import java.util.UUID;
+
+import jakarta.enterprise.inject.Produces;
+import jakarta.inject.Singleton;
+
+import io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks;
+import io.javaoperatorsdk.operator.api.config.LeaderElectionConfiguration;
+import io.javaoperatorsdk.operator.api.config.LeaderElectionConfigurationBuilder;
+import org.jboss.logging.Logger;
+
+/**
+ * Leader election on a Lease, so that exactly one replica refreshes tokens; a replica that loses the Lease exits at
+ * once ({@link LeaseLoss}). Active in the profiles of {@code quarkus.operator-sdk.activate-leader-election-for-profiles};
+ * the HTTP endpoints serve on every replica.
+ */
+public class LeaderElectionProducer {
+
+    private static final Logger LOG = Logger.getLogger(LeaderElectionProducer.class);
+
+    @Produces
+    @Singleton
+    LeaseLoss leaseLoss() {
+        return new LeaseLoss(System::exit);
+    }
+
+    @Produces
+    @Singleton
+    LeaderElectionConfiguration leaderElection(OperatorConfig config, LeaseLoss leaseLoss) {
+        var le = config.leaderElection();
+        // Unique even for two processes on one host (a Pod name is unique, but local runs share a host name).
+        String identity = le.identity().orElseGet(() -> hostName() + "-" + UUID.randomUUID().toString().substring(0, 8));
+        return LeaderElectionConfigurationBuilder.aLeaderElectionConfiguration(le.leaseName())
+                .withLeaseNamespace(le.leaseNamespace().orElse(config.namespace()))
+                .withIdentity(identity)
+                .withLeaseDuration(le.leaseDuration())
+                .withRenewDeadline(le.renewDeadline())
+                .withRetryPeriod(le.retryPeriod())
+                .withLeaderCallbacks(new LeaderCallbacks(() -> LOG.infof("%s now leads: reconciling", identity),
+                        leaseLoss::onStopLeading, leader -> LOG.infof("Leader is %s", leader)))
+                .build();
+    }
+
+    private static String hostName() {
+        try {
+            return java.net.InetAddress.getLocalHost().getHostName();
+        } catch (java.net.UnknownHostException e) {
+            return "operator";
+        }
+    }
+}
