@@ -8,6 +8,7 @@
 # Usage: build.sh            build whatever is missing
 #        build.sh --print-env print KEY=value lines (paths of the binaries) without building
 #        build.sh --print-bin-dir print the bin directories, colon-separated (PATH-style)
+#        build.sh --clients-only  install only kubectl and helm (seconds; what the chart tests need)
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 # shellcheck source=e2e/toolchain/env.sh
@@ -22,8 +23,9 @@ case "${1:-}" in
   --print-bin-dir)
     echo "$E2E_K8S_BIN_DIR:$E2E_ETCD_BIN_DIR:$E2E_KUBECTL_BIN_DIR"
     exit 0 ;;
+  --clients-only) clients_only=1 ;;
   "") ;;
-  *) echo "usage: $0 [--print-env|--print-bin-dir]" >&2; exit 2 ;;
+  *) echo "usage: $0 [--print-env|--print-bin-dir|--clients-only]" >&2; exit 2 ;;
 esac
 
 mkdir -p "$E2E_K8S_BIN_DIR" "$E2E_ETCD_BIN_DIR" "$E2E_KUBECTL_BIN_DIR"
@@ -52,9 +54,11 @@ go_build() {
   echo "built $out in $((SECONDS - start))s"
 }
 
-go_build "$here/etcd" "$ETCD" go.etcd.io/etcd/server/v3 "-s -w"
-go_build "$here/k8s" "$KUBE_APISERVER" k8s.io/kubernetes/cmd/kube-apiserver "$k8s_ldflags"
-go_build "$here/k8s" "$KUBE_CONTROLLER_MANAGER" k8s.io/kubernetes/cmd/kube-controller-manager "$k8s_ldflags"
+if [ -z "${clients_only:-}" ]; then
+  go_build "$here/etcd" "$ETCD" go.etcd.io/etcd/server/v3 "-s -w"
+  go_build "$here/k8s" "$KUBE_APISERVER" k8s.io/kubernetes/cmd/kube-apiserver "$k8s_ldflags"
+  go_build "$here/k8s" "$KUBE_CONTROLLER_MANAGER" k8s.io/kubernetes/cmd/kube-controller-manager "$k8s_ldflags"
+fi
 
 if [ -x "$KUBECTL" ] && [ -x "$HELM" ]; then
   echo "up to date: $KUBECTL, $HELM"
