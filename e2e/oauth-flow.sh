@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# End-to-end OAuth flow on a real kube-apiserver: the packaged operator (prod profile, server-side apply on) and
-# the standalone Slack simulator run as local JVM processes; a curl "browser" with a cookie jar follows the
-# authorize link; the workload Secret and status are checked with kubectl.
-# Needs a running cluster (e2e/cluster.sh start), KUBECONFIG pointing at it, and target/quarkus-app built.
+# End-to-end on a real kube-apiserver: `helm install` the chart (no --wait: Pods never run here), then run the
+# packaged operator as a local JVM authenticated with the chart's own ServiceAccount token (so the chart's RBAC is
+# what is tested), next to the standalone Slack simulator. A curl "browser" with a cookie jar follows the authorize
+# link; the workload Secret, status, rotation (server-side apply on) and deletion are checked with kubectl.
+# Needs a running cluster (e2e/cluster.sh start), KUBECONFIG (admin) pointing at it, and target/quarkus-app built.
 # Ends with "N passed, N failed".
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -24,25 +25,53 @@ logs="$(mktemp -d /tmp/slack-token-operator-oauth-flow.XXXXXX)"
 sim_port=$(free_port)
 op_port=$(free_port)
 ns="oauth-flow-$RANDOM"
+opns=slack-token-operator
+release=sto
+sa="$release-slack-token-operator"
 pids=()
 cleanup() {
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
   wait 2>/dev/null || true
   k delete ns "$ns" --wait=false >/dev/null 2>&1 || true
+  "$HELM" uninstall "$release" -n "$opns" >/dev/null 2>&1 || true
 }
 trap cleanup EXIT
 
-k apply -f "$repo/crds/" >/dev/null
+k create ns "$opns" >/dev/null 2>&1 || true
+k create secret generic sim-app -n "$opns" --from-literal=client-id=1111.2222 \
+  --from-literal=client-secret=sim-client-secret --from-literal=signing-secret=sim-signing-secret >/dev/null
+if out=$("$HELM" install "$release" "$repo/helm/slack-token-operator" -n "$opns" \
+    --set publicUrl="http://localhost:$op_port" --set slackApp.existingSecret=sim-app \
+    --set slack.baseUrl="http://localhost:$sim_port" 2>&1); then ok "helm install (chart CRD, RBAC, Deployment, state key)"
+else fail "helm install" "$out"; fi
 k wait --for condition=established --timeout=60s crd/slackuserconnections.slacktokens.dev >/dev/null
-k create ns slack-token-operator >/dev/null 2>&1 || true
 k create ns "$ns" >/dev/null
+
+# The operator runs with the chart's ServiceAccount, not as admin.
+token=$(k create token "$sa" -n "$opns" --duration=2h)
+server=$(k config view --minify --raw -o jsonpath='{.clusters[0].cluster.server}')
+k config view --minify --raw -o jsonpath='{.clusters[0].cluster.certificate-authority-data}' | base64 -d \
+  >"$logs/ca.crt"
+cat >"$logs/operator.kubeconfig" <<KUBECONFIG
+apiVersion: v1
+kind: Config
+clusters: [{name: e2e, cluster: {server: "$server", certificate-authority: "$logs/ca.crt"}}]
+users: [{name: operator, user: {token: "$token"}}]
+contexts: [{name: operator, context: {cluster: e2e, user: operator}}]
+current-context: operator
+KUBECONFIG
 
 java -Dquarkus.profile=simulator -Dquarkus.http.port="$sim_port" -jar "$jar" >"$logs/simulator.log" 2>&1 &
 pids+=($!)
+# The environment the chart's Deployment sets (see helm/slack-token-operator/templates/deployment.yaml).
+KUBECONFIG="$logs/operator.kubeconfig" \
+SLACK_OPERATOR_NAMESPACE="$opns" \
+SLACK_OPERATOR_STATE_KEY_SECRET="$release-slack-token-operator-state-key" \
 SLACK_OPERATOR_PUBLIC_URL="http://localhost:$op_port" \
 SLACK_OPERATOR_SLACK_BASE_URL="http://localhost:$sim_port" \
 SLACK_OPERATOR_SLACK_CLIENT_ID=1111.2222 \
 SLACK_OPERATOR_SLACK_CLIENT_SECRET=sim-client-secret \
+SLACK_OPERATOR_SLACK_SIGNING_SECRET=sim-signing-secret \
   java -Dquarkus.http.port="$op_port" -jar "$jar" >"$logs/operator.log" 2>&1 &
 pids+=($!)
 
@@ -50,6 +79,9 @@ wait_http() { for _ in $(seq 1 120); do curl -fs "$1" >/dev/null 2>&1 && return 
 check "the standalone simulator starts" wait_http "http://localhost:$sim_port/_sim/stats"
 check "the operator starts" wait_http "http://localhost:$op_port/q/health/live"
 
+# 20 s tokens: the operator refreshes about every 10 s.
+curl -fs -X PUT -H 'content-type: application/json' -d '{"tokenLifetimeSeconds":20}' \
+  "http://localhost:$sim_port/_sim/settings" >/dev/null
 k apply -n "$ns" -f "$repo/deploy/examples/minimal.yaml" >/dev/null
 link=""
 for _ in $(seq 1 60); do
@@ -58,11 +90,11 @@ for _ in $(seq 1 60); do
 done
 if [[ "$link" == "http://localhost:$op_port/oauth/start?c="* ]]; then ok "status.authorizeUrl is published"
 else fail "status.authorizeUrl is published" "$link"; fi
-reason=$(k get suc slack-user -n "$ns" -o jsonpath='{.status.conditions[?(@.type=="Ready")].reason}')
+reason=$(k get suc slack-user -n "$ns" -o jsonpath='{.status.conditions[?(@.type=="Ready")].reason}' || true)
 [ "$reason" = "AwaitingAuthorization" ] && ok "Ready=False AwaitingAuthorization before consent" \
   || fail "Ready=False AwaitingAuthorization before consent" "$reason"
 
-page=$(curl -s -L -c "$logs/cookies" -b "$logs/cookies" -w '\n%{http_code}' "$link")
+page=$(curl -s -L -c "$logs/cookies" -b "$logs/cookies" -w '\n%{http_code}' "$link" || true)
 code=$(tail -1 <<<"$page")
 if [ "$code" = 200 ] && grep -q "Connected" <<<"$page"; then ok "a browser with cookies completes consent and callback"
 else fail "a browser with cookies completes consent and callback" "$page"; fi
@@ -74,37 +106,84 @@ keys=$(k get secret slack-user -n "$ns" -o go-template='{{range $k, $v := .data}
 [ "$keys" = "access_token expires_at scope team_id token_type user_id " ] \
   && ok "workload Secret has exactly the documented keys (no refresh token)" \
   || fail "workload Secret has exactly the documented keys (no refresh token)" "$keys"
-owner=$(k get secret slack-user -n "$ns" -o jsonpath='{.metadata.ownerReferences[0].kind}/{.metadata.ownerReferences[0].name}')
+owner=$(k get secret slack-user -n "$ns" -o jsonpath='{.metadata.ownerReferences[0].kind}/{.metadata.ownerReferences[0].name}' 2>/dev/null || true)
 [ "$owner" = "SlackUserConnection/slack-user" ] && ok "workload Secret is owned by the connection" \
   || fail "workload Secret is owned by the connection" "$owner"
-manager=$(k get secret slack-user -n "$ns" -o jsonpath='{.metadata.managedFields[*].manager}')
+manager=$(k get secret slack-user -n "$ns" -o jsonpath='{.metadata.managedFields[*].manager}' 2>/dev/null || true)
 [ "$manager" = "slack-token-operator" ] && ok "workload Secret is written by server-side apply (one field manager)" \
   || fail "workload Secret is written by server-side apply (one field manager)" "$manager"
 
-token=$(k get secret slack-user -n "$ns" -o jsonpath='{.data.access_token}' | base64 -d)
+token=$(k get secret slack-user -n "$ns" -o jsonpath='{.data.access_token}' 2>/dev/null | base64 -d || true)
 auth=$(curl -s -H "Authorization: Bearer $token" -X POST "http://localhost:$sim_port/api/auth.test")
 grep -q '"ok":true' <<<"$auth" && ok "Slack (simulator) accepts the projected token" \
   || fail "Slack (simulator) accepts the projected token" "$auth"
 
-row=$(k get suc slack-user -n "$ns" --no-headers | tr -s ' ')
+row=$(k get suc slack-user -n "$ns" --no-headers 2>/dev/null | tr -s ' ' || true)
 if [[ "$row" == "slack-user True U0SIM0001 Simulated Workspace 20"* ]]; then ok "kubectl get suc: $row"
 else fail "kubectl get suc shows Ready, user, team and expiry" "$row"; fi
 
-k delete secret slack-user -n "$ns" >/dev/null
+k delete secret slack-user -n "$ns" >/dev/null 2>&1 || true
 restored=""
 for _ in $(seq 1 40); do
   restored=$(k get secret slack-user -n "$ns" -o jsonpath='{.data.access_token}' 2>/dev/null | base64 -d || true)
   [ -n "$restored" ] && break; sleep 0.5
 done
-[ "$restored" = "$token" ] && ok "a deleted workload Secret comes back" || fail "a deleted workload Secret comes back"
+[ -n "$restored" ] && ok "a deleted workload Secret comes back" || fail "a deleted workload Secret comes back"
 
-store=$(k get secret -n slack-token-operator -l slacktokens.dev/role=token-store,slacktokens.dev/connection=slack-user \
-  -o jsonpath='{.items[0].data.refresh_token}' | base64 -d)
+store=$(k get secret -n "$opns" -l slacktokens.dev/role=token-store,slacktokens.dev/connection=slack-user \
+  -o jsonpath='{.items[0].data.refresh_token}' 2>/dev/null | base64 -d || true)
 [[ "$store" == xoxe-1-* ]] && ok "the refresh token is only in the token store (operator namespace)" \
   || fail "the refresh token is only in the token store (operator namespace)"
 
+# Rotation, with server-side apply: three new tokens, each accepted by Slack, Ready all along.
+seen=("$token")
+rotation_ok=1
+for _ in $(seq 1 120); do
+  current=$(k get secret slack-user -n "$ns" -o jsonpath='{.data.access_token}' 2>/dev/null | base64 -d || true)
+  ready=$(k get suc slack-user -n "$ns" -o jsonpath='{.status.conditions[?(@.type=="Ready")].status}' || true)
+  [ "$ready" = True ] || rotation_ok=0
+  if [ -n "$current" ] && [[ ! " ${seen[*]} " == *" $current "* ]]; then
+    curl -s -H "Authorization: Bearer $current" -X POST "http://localhost:$sim_port/api/auth.test" | grep -q '"ok":true' \
+      || rotation_ok=0
+    seen+=("$current")
+  fi
+  [ "${#seen[@]}" -ge 4 ] && break
+  sleep 0.5
+done
+if [ "${#seen[@]}" -ge 4 ] && [ "$rotation_ok" = 1 ]; then
+  ok "three rotations, each new token accepted by Slack, Ready all along"
+else fail "three rotations, each new token accepted by Slack, Ready all along" "tokens seen: ${#seen[@]}"; fi
+stats=$(curl -s "http://localhost:$sim_port/_sim/stats")
+grep -q refresh_reuse_after_grace <<<"$stats" && fail "no refresh token used after its grace period" "$stats" \
+  || ok "no refresh token used after its grace period"
+fm=$(k get secret slack-user -n "$ns" -o jsonpath='{.metadata.managedFields[*].manager}' 2>/dev/null || true)
+[ "$fm" = "slack-token-operator" ] && ok "rotated Secret still has one field manager" || fail "one field manager" "$fm"
+
 if grep -qF "$token" "$logs"/*.log || grep -qF "$store" "$logs"/*.log; then fail "no token in the operator or simulator logs"
 else ok "no token in the operator or simulator logs"; fi
+
+# What the chart lets the operator do: nothing beyond docs (helm/slack-token-operator/README.md, RBAC).
+allowed=$(k auth can-i --list --as="system:serviceaccount:$opns:$sa" -n "$opns" 2>&1 | awk 'NR>1 {print $1}' | sort -u \
+  | grep -vE '^(selfsubject(access|rules)reviews\.authorization\.k8s\.io|selfsubjectreviews\.authentication\.k8s\.io|\[/.*)$' \
+  | tr '\n' ' ')
+[ "$allowed" = "customresourcedefinitions.apiextensions.k8s.io events leases.coordination.k8s.io secrets slackuserconnections.slacktokens.dev slackuserconnections.slacktokens.dev/finalizers slackuserconnections.slacktokens.dev/status " ] \
+  && ok "the ServiceAccount can do only what the chart documents" \
+  || fail "the ServiceAccount can do only what the chart documents" "$allowed"
+
+# Deletion: tokens revoked at Slack, workload Secret garbage-collected, token store removed.
+k delete suc slack-user -n "$ns" --wait=true --timeout=60s >/dev/null 2>&1 && ok "the connection is deleted (finalizer done)" \
+  || fail "the connection is deleted (finalizer done)"
+revoked=$(curl -s -H "Authorization: Bearer ${seen[-1]}" -X POST "http://localhost:$sim_port/api/auth.test")
+grep -qE '"error":"(token_revoked|token_expired)"' <<<"$revoked" && ok "its tokens are revoked at Slack" \
+  || fail "its tokens are revoked at Slack" "$revoked"
+gone=0
+for _ in $(seq 1 90); do
+  k get secret slack-user -n "$ns" >/dev/null 2>&1 || { gone=1; break; }
+  sleep 1
+done
+[ "$gone" = 1 ] && ok "the workload Secret is garbage-collected" || fail "the workload Secret is garbage-collected"
+stores=$(k get secret -n "$opns" -l slacktokens.dev/role=token-store,slacktokens.dev/connection=slack-user -o name 2>&1 || true)
+[ -z "$stores" ] && ok "the token store is removed" || fail "the token store is removed" "$stores"
 
 echo "oauth-flow: $passed passed, $failed failed"
 [ "$failed" -eq 0 ] || { echo "logs kept in $logs"; exit 1; }

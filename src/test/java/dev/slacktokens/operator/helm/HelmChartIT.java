@@ -99,8 +99,8 @@ class HelmChartIT {
     void defaultsRenderASecureDeploymentWithProbes() throws Exception {
         List<JsonNode> docs = render(REQUIRED);
         assertThat(docs).extracting(d -> d.path("kind").asText()).containsExactlyInAnyOrder("ServiceAccount",
-                "CustomResourceDefinition", "ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding", "Service",
-                "Deployment", "PodDisruptionBudget", "Secret");
+                "CustomResourceDefinition", "ClusterRole", "ClusterRole", "ClusterRoleBinding", "ClusterRoleBinding",
+                "Role", "RoleBinding", "Service", "Deployment", "PodDisruptionBudget", "Secret");
         JsonNode pod = one(docs, "Deployment").path("spec").path("template").path("spec");
         assertThat(one(docs, "Deployment").path("spec").path("replicas").asInt()).isEqualTo(2);
         assertThat(pod.path("securityContext").path("runAsNonRoot").asBoolean()).isTrue();
@@ -137,7 +137,7 @@ class HelmChartIT {
     @Test
     void rbacIsLeastPrivilege() throws Exception {
         List<JsonNode> docs = render(REQUIRED);
-        JsonNode cluster = one(docs, "ClusterRole");
+        JsonNode cluster = named(kind(docs, "ClusterRole"), "t-slack-token-operator");
         assertThat(rules(cluster)).containsExactlyInAnyOrder(
                 "slacktokens.dev/slackuserconnections:get,list,watch,patch,update",
                 "slacktokens.dev/slackuserconnections/status:get,patch,update",
@@ -147,15 +147,25 @@ class HelmChartIT {
         JsonNode self = one(docs, "Role");
         assertThat(self.path("metadata").path("namespace").asText()).isEqualTo("ops");
         assertThat(rules(self)).containsExactlyInAnyOrder("/secrets:get,list,watch,create,update,patch,delete",
-                "coordination.k8s.io/leases:get,create,update", "/events:create,patch");
+                "coordination.k8s.io/leases:get,create,update,patch", "/events:create,patch");
+        JsonNode crd = named(kind(docs, "ClusterRole"), "t-slack-token-operator-crd");
+        assertThat(rules(crd)).containsExactly("apiextensions.k8s.io/customresourcedefinitions:get");
+        assertThat(crd.path("rules").get(0).path("resourceNames").toString())
+                .isEqualTo("[\"slackuserconnections.slacktokens.dev\"]");
         assertThat(docs.toString()).doesNotContain("\"*\"");
+    }
+
+    static JsonNode named(List<JsonNode> docs, String name) {
+        return docs.stream().filter(d -> name.equals(d.path("metadata").path("name").asText())).findFirst()
+                .orElseThrow(() -> new AssertionError("no " + name));
     }
 
     @Test
     void watchNamespacesGivesRolesOnlyThere() throws Exception {
         List<JsonNode> docs = render(with("--set", "watchNamespaces={team-a,team-b}"));
-        assertThat(kind(docs, "ClusterRole")).isEmpty();
-        assertThat(kind(docs, "ClusterRoleBinding")).isEmpty();
+        assertThat(kind(docs, "ClusterRole")).as("only the read of its own CRD is cluster-wide")
+                .extracting(r -> r.path("metadata").path("name").asText()).containsExactly("t-slack-token-operator-crd");
+        assertThat(kind(docs, "ClusterRoleBinding")).hasSize(1);
         assertThat(kind(docs, "Role")).extracting(r -> r.path("metadata").path("namespace").asText())
                 .containsExactlyInAnyOrder("team-a", "team-b", "ops");
         assertThat(kind(docs, "RoleBinding")).hasSize(3);
