@@ -8,74 +8,22 @@
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 repo="$(cd "$here/.." && pwd)"
-# shellcheck source=e2e/toolchain/env.sh
-source "$here/toolchain/env.sh"
-k() { "$KUBECTL" "$@"; }
-jar="$repo/target/quarkus-app/quarkus-run.jar"
-[ -f "$jar" ] || { echo "oauth-flow: build first (./mvnw package)"; exit 1; }
-
-passed=0
-failed=0
-ok() { passed=$((passed + 1)); echo "ok   - $1"; }
-fail() { failed=$((failed + 1)); echo "FAIL - $1"; [ -n "${2:-}" ] && echo "$2" | sed 's/^/       /'; return 0; }
-check() { local name="$1"; shift; if "$@" >/dev/null 2>&1; then ok "$name"; else fail "$name"; fi; }
-
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-logs="$(mktemp -d /tmp/slack-token-operator-oauth-flow.XXXXXX)"
+# shellcheck source=e2e/lib.sh
+source "$here/lib.sh"
 sim_port=$(free_port)
 op_port=$(free_port)
 ns="oauth-flow-$RANDOM"
-opns=slack-token-operator
-release=sto
-sa="$release-slack-token-operator"
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  k delete ns "$ns" --wait=false >/dev/null 2>&1 || true
-  "$HELM" uninstall "$release" -n "$opns" >/dev/null 2>&1 || true
-}
-trap cleanup EXIT
 
-k create ns "$opns" >/dev/null 2>&1 || true
-k create secret generic sim-app -n "$opns" --from-literal=client-id=1111.2222 \
-  --from-literal=client-secret=sim-client-secret --from-literal=signing-secret=sim-signing-secret >/dev/null
-if out=$("$HELM" install "$release" "$repo/helm/slack-token-operator" -n "$opns" \
-    --set publicUrl="http://localhost:$op_port" --set slackApp.existingSecret=sim-app \
-    --set slack.baseUrl="http://localhost:$sim_port" 2>&1); then ok "helm install (chart CRD, RBAC, Deployment, state key)"
+if out=$(install_chart "http://localhost:$op_port" "http://localhost:$sim_port"); then
+  ok "helm install (chart CRD, RBAC, Deployment, state key)"
 else fail "helm install" "$out"; fi
 k wait --for condition=established --timeout=60s crd/slackuserconnections.slacktokens.dev >/dev/null
 k create ns "$ns" >/dev/null
-
 # The operator runs with the chart's ServiceAccount, not as admin.
-token=$(k create token "$sa" -n "$opns" --duration=2h)
-server=$(k config view --minify --raw -o jsonpath='{.clusters[0].cluster.server}')
-k config view --minify --raw -o jsonpath='{.clusters[0].cluster.certificate-authority-data}' | base64 -d \
-  >"$logs/ca.crt"
-cat >"$logs/operator.kubeconfig" <<KUBECONFIG
-apiVersion: v1
-kind: Config
-clusters: [{name: e2e, cluster: {server: "$server", certificate-authority: "$logs/ca.crt"}}]
-users: [{name: operator, user: {token: "$token"}}]
-contexts: [{name: operator, context: {cluster: e2e, user: operator}}]
-current-context: operator
-KUBECONFIG
+operator_kubeconfig "$logs/operator.kubeconfig"
+start_simulator "$sim_port"
+start_operator "$op_port" "http://localhost:$op_port" "http://localhost:$sim_port" "$logs/operator.kubeconfig" operator
 
-java -Dquarkus.profile=simulator -Dquarkus.http.port="$sim_port" -jar "$jar" >"$logs/simulator.log" 2>&1 &
-pids+=($!)
-# The environment the chart's Deployment sets (see helm/slack-token-operator/templates/deployment.yaml).
-KUBECONFIG="$logs/operator.kubeconfig" \
-SLACK_OPERATOR_NAMESPACE="$opns" \
-SLACK_OPERATOR_STATE_KEY_SECRET="$release-slack-token-operator-state-key" \
-SLACK_OPERATOR_PUBLIC_URL="http://localhost:$op_port" \
-SLACK_OPERATOR_SLACK_BASE_URL="http://localhost:$sim_port" \
-SLACK_OPERATOR_SLACK_CLIENT_ID=1111.2222 \
-SLACK_OPERATOR_SLACK_CLIENT_SECRET=sim-client-secret \
-SLACK_OPERATOR_SLACK_SIGNING_SECRET=sim-signing-secret \
-  java -Dquarkus.http.port="$op_port" -jar "$jar" >"$logs/operator.log" 2>&1 &
-pids+=($!)
-
-wait_http() { for _ in $(seq 1 120); do curl -fs "$1" >/dev/null 2>&1 && return 0; sleep 0.5; done; return 1; }
 check "the standalone simulator starts" wait_http "http://localhost:$sim_port/_sim/stats"
 check "the operator starts" wait_http "http://localhost:$op_port/q/health/live"
 
@@ -185,6 +133,4 @@ done
 stores=$(k get secret -n "$opns" -l slacktokens.dev/role=token-store,slacktokens.dev/connection=slack-user -o name 2>&1 || true)
 [ -z "$stores" ] && ok "the token store is removed" || fail "the token store is removed" "$stores"
 
-echo "oauth-flow: $passed passed, $failed failed"
-[ "$failed" -eq 0 ] || { echo "logs kept in $logs"; exit 1; }
-rm -rf "$logs"
+summary oauth-flow

@@ -1,0 +1,96 @@
+# shellcheck shell=bash
+# Shared by the e2e suites: result counting, the chart install, the operator's ServiceAccount kubeconfig, and
+# starting the standalone simulator and operator JVMs. Source it after setting `repo` and `here`.
+
+# shellcheck source=e2e/toolchain/env.sh
+source "$here/toolchain/env.sh"
+k() { "$KUBECTL" "$@"; }
+jar="$repo/target/quarkus-app/quarkus-run.jar"
+[ -f "$jar" ] || { echo "e2e: build first (./mvnw package)"; exit 1; }
+
+passed=0
+failed=0
+ok() { passed=$((passed + 1)); echo "ok   - $1"; }
+fail() { failed=$((failed + 1)); echo "FAIL - $1"; [ -n "${2:-}" ] && echo "$2" | sed 's/^/       /'; return 0; }
+check() { local name="$1"; shift; if "$@" >/dev/null 2>&1; then ok "$name"; else fail "$name"; fi; }
+# summary <suite>: the closing line, and the exit status
+summary() {
+  echo "$1: $passed passed, $failed failed"
+  [ "$failed" -eq 0 ] || { echo "logs kept in $logs"; exit 1; }
+  rm -rf "$logs"
+}
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+wait_http() { for _ in $(seq 1 120); do curl -fs "$1" >/dev/null 2>&1 && return 0; sleep 0.5; done; return 1; }
+
+logs="$(mktemp -d /tmp/slack-token-operator-e2e-suite.XXXXXX)"
+opns=slack-token-operator
+release=sto
+sa="$release-slack-token-operator"
+pids=()
+cleanup() {
+  for pid in "${pids[@]}"; do kill -9 "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  [ -n "${ns:-}" ] && k delete ns "$ns" --wait=false >/dev/null 2>&1 || true
+  "$HELM" uninstall "$release" -n "$opns" >/dev/null 2>&1 || true
+}
+trap cleanup EXIT
+
+# install_chart <public url> <slack base url> [helm args...]
+install_chart() {
+  local public="$1" slack="$2"; shift 2
+  k create ns "$opns" >/dev/null 2>&1 || true
+  k delete secret sim-app -n "$opns" >/dev/null 2>&1 || true
+  k create secret generic sim-app -n "$opns" --from-literal=client-id=1111.2222 \
+    --from-literal=client-secret=sim-client-secret --from-literal=signing-secret=sim-signing-secret >/dev/null
+  "$HELM" install "$release" "$repo/helm/slack-token-operator" -n "$opns" --set publicUrl="$public" \
+    --set slackApp.existingSecret=sim-app --set slack.baseUrl="$slack" "$@" 2>&1
+}
+
+# operator_kubeconfig <file>: a kubeconfig with a token of the chart's ServiceAccount (not admin)
+operator_kubeconfig() {
+  local token server
+  token=$(k create token "$sa" -n "$opns" --duration=2h)
+  server=$(k config view --minify --raw -o jsonpath='{.clusters[0].cluster.server}')
+  k config view --minify --raw -o jsonpath='{.clusters[0].cluster.certificate-authority-data}' | base64 -d \
+    >"$logs/ca.crt"
+  cat >"$1" <<KUBECONFIG
+apiVersion: v1
+kind: Config
+clusters: [{name: e2e, cluster: {server: "$server", certificate-authority: "$logs/ca.crt"}}]
+users: [{name: operator, user: {token: "$token"}}]
+contexts: [{name: operator, context: {cluster: e2e, user: operator}}]
+current-context: operator
+KUBECONFIG
+}
+
+# start_simulator <port>
+start_simulator() {
+  java -Dquarkus.profile=simulator -Dquarkus.http.port="$1" -jar "$jar" >"$logs/simulator.log" 2>&1 &
+  pids+=($!)
+}
+
+# start_operator <port> <public url> <slack url> <kubeconfig> <log name> [extra env...]; sets $last_pid
+start_operator() {
+  local port="$1" public="$2" slack="$3" kubeconfig="$4" name="$5"; shift 5
+  # The environment the chart's Deployment sets (helm/slack-token-operator/templates/deployment.yaml).
+  env KUBECONFIG="$kubeconfig" SLACK_OPERATOR_NAMESPACE="$opns" \
+    SLACK_OPERATOR_STATE_KEY_SECRET="$release-slack-token-operator-state-key" \
+    SLACK_OPERATOR_PUBLIC_URL="$public" SLACK_OPERATOR_SLACK_BASE_URL="$slack" \
+    SLACK_OPERATOR_SLACK_CLIENT_ID=1111.2222 SLACK_OPERATOR_SLACK_CLIENT_SECRET=sim-client-secret \
+    SLACK_OPERATOR_SLACK_SIGNING_SECRET=sim-signing-secret "$@" \
+    java -Dquarkus.http.port="$port" -jar "$jar" >"$logs/$name.log" 2>&1 &
+  last_pid=$!
+  pids+=("$last_pid")
+}
+
+# consent <connection> <namespace>: a curl browser with a cookie jar follows the authorize link; prints the code
+consent() {
+  local link=""
+  for _ in $(seq 1 60); do
+    link=$(k get suc "$1" -n "$2" -o jsonpath='{.status.authorizeUrl}' 2>/dev/null || true)
+    [ -n "$link" ] && break; sleep 0.5
+  done
+  [ -n "$link" ] || { echo 0; return; }
+  curl -s -L -c "$logs/cookies-$1" -b "$logs/cookies-$1" -o /dev/null -w '%{http_code}' "$link" || echo 0
+}
