@@ -49,6 +49,7 @@ public class TokenLifecycle {
     Optional<Step> withTokens(SlackUserConnection c, SlackUserConnectionStatus status, Secret storeSecret,
             StoredTokens tokens, ClientCredentials app, Consumer<Secret> project) {
         Instant now = clock.instant();
+        forgetOlderHistory(status, tokens);
         RefreshPolicy.Decision decision = decide(c, status, tokens, storeSecret, now);
         String request = annotation(c, Labels.REFRESH_REQUEST);
         boolean manual = request != null
@@ -107,6 +108,21 @@ public class TokenLifecycle {
                 (refreshed ? "Refreshed token of " : "Token of ") + ConnectionStatus.who(tokens) + where
                         + tokens.expiresAt().map(t -> "; valid until " + t).orElse(""),
                 requeue, refreshedNow));
+    }
+
+    /**
+     * Tokens newer than the last refresh or failure came from a new authorization (or import): the refresh history
+     * of the old tokens no longer describes them.
+     */
+    private static void forgetOlderHistory(SlackUserConnectionStatus status, StoredTokens tokens) {
+        Instant issued = tokens.issuedAt();
+        if (status.getLastRefreshTime() != null && issued.isAfter(Instant.parse(status.getLastRefreshTime()))) {
+            status.setLastRefreshTime(null);
+        }
+        if (status.getLastFailureTime() != null && issued.isAfter(Instant.parse(status.getLastFailureTime()))) {
+            status.setLastFailureTime(null);
+            status.setFailedRefreshAttempts(null);
+        }
     }
 
     /** A failed refresh: counted, timed, and Ready only while the current access token is still valid. */
