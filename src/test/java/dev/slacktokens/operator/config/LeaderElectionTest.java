@@ -91,7 +91,10 @@ class LeaderElectionTest extends OperatorTestBase {
         SlackUserConnection c = create("follower", spec("chat:write"));
         await().during(Duration.ofSeconds(4)).atMost(Duration.ofSeconds(6)).until(() -> get(c).getStatus() == null);
 
-        // A follower still serves the OAuth endpoints (the Ingress may route to any replica).
+        // A follower is ready (the Service routes to it) and serves the OAuth endpoints (the Ingress may route to
+        // any replica).
+        given().baseUri(OperatorProfile.BASE).get("/q/health/ready").then().statusCode(200);
+        given().baseUri(OperatorProfile.BASE).get("/q/health/live").then().statusCode(200);
         String link = keys.codec().signLink(ns, "follower", get(c).getMetadata().getUid(), Duration.ofMinutes(5));
         given().baseUri(OperatorProfile.BASE).redirects().follow(false).queryParam("c", link).get("/oauth/start")
                 .then().statusCode(302);

@@ -108,6 +108,25 @@ class LifecycleTest extends OperatorTestBase {
     }
 
     @Test
+    void importForAnAppWithoutRotationSaysSo() {
+        String legacy = given().baseUri(OperatorProfile.BASE).contentType("application/json")
+                .body(Map.of("userId", "U0SIM0001")).post("/_sim/legacy-tokens").then().statusCode(200).extract()
+                .path("token");
+        given().baseUri(OperatorProfile.BASE).contentType("application/json").body(Map.of("clientId", "1111.2222",
+                "clientSecret", "sim-client-secret", "appId", "A0SIM0001", "rotation", false)).post("/_sim/apps")
+                .then().statusCode(200);
+        client.resource(new SecretBuilder().withNewMetadata().withName("legacy2").withNamespace(ns).endMetadata()
+                .addToData("token", java.util.Base64.getEncoder().encodeToString(legacy.getBytes())).build()).create();
+        SlackUserConnectionSpec spec = spec("chat:write");
+        ImportFrom importFrom = new ImportFrom();
+        importFrom.setSecretRef(new SecretKeyRef("legacy2", "token"));
+        spec.setImportFrom(importFrom);
+        SlackUserConnection c = create("norotation", spec);
+        assertThat(readyMessage(awaitReady(c, false, "InvalidClient"))).contains("Token rotation is not enabled");
+        assertThat(storeSecret(c)).isNull();
+    }
+
+    @Test
     void deleteWithRevokeRevokesAtSlackAndRemovesTheStore() {
         SlackUserConnection c = authorized("bye", spec("chat:write"));
         Map<String, String> store = awaitStore(c);
