@@ -58,6 +58,19 @@ public interface OperatorConfig {
 
     LeaderElection leaderElection();
 
+    Deletion deletion();
+
+    /** What deleting a connection with deletionPolicy Revoke does when Slack is unreachable. */
+    interface Deletion {
+        /** How often revoking is retried while Slack fails. */
+        @WithDefault("15s")
+        Duration revokeRetryInterval();
+
+        /** After this long (from the deletion request) the operator stops trying to revoke and lets the object go. */
+        @WithDefault("10m")
+        Duration revokeGiveUpAfter();
+    }
+
     /** One refresher in the cluster: the replica holding this Lease reconciles; the others only serve HTTP. */
     interface LeaderElection {
         /** Name of the Lease (in {@link OperatorConfig#namespace()} unless {@link #leaseNamespace()} is set). */

@@ -12,6 +12,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import dev.slacktokens.operator.api.v1alpha1.DeletionPolicy;
 import dev.slacktokens.operator.api.v1alpha1.Reason;
 import dev.slacktokens.operator.api.v1alpha1.SlackUserConnection;
+import dev.slacktokens.operator.config.OperatorConfig;
 import dev.slacktokens.operator.slack.SlackApiException;
 import dev.slacktokens.operator.slack.SlackClient;
 import dev.slacktokens.operator.slack.SlackToken;
@@ -31,22 +32,20 @@ import org.jboss.logging.Logger;
 public class ConnectionDeletion {
 
     private static final Logger LOG = Logger.getLogger(ConnectionDeletion.class);
-    /** How long a Slack outage may hold a deletion before the operator gives up revoking. */
-    static final Duration GIVE_UP_REVOKING_AFTER = Duration.ofMinutes(10);
-    static final Duration RETRY_REVOKE = Duration.ofSeconds(15);
-
     private final TokenStore store;
     private final SlackClient slack;
     private final KubernetesClient client;
     private final EventRecorder events;
+    private final OperatorConfig.Deletion config;
     private final Clock clock;
 
     ConnectionDeletion(TokenStore store, SlackClient slack, KubernetesClient client, EventRecorder events,
-            Clock clock) {
+            OperatorConfig config, Clock clock) {
         this.store = store;
         this.slack = slack;
         this.client = client;
         this.events = events;
+        this.config = config.deletion();
         this.clock = clock;
     }
 
@@ -65,13 +64,13 @@ public class ConnectionDeletion {
                         + " revoked, the rest already dead)");
             } catch (SlackApiException e) {
                 Instant deleting = Instant.parse(c.getMetadata().getDeletionTimestamp());
-                if (Duration.between(deleting, clock.instant()).compareTo(GIVE_UP_REVOKING_AFTER) < 0) {
+                if (Duration.between(deleting, clock.instant()).compareTo(config.revokeGiveUpAfter()) < 0) {
                     events.warning(c, Reason.Revoked, "Could not revoke the tokens at Slack yet (" + e.error()
                             + "); retrying before the SlackUserConnection goes");
-                    return DeleteControl.noFinalizerRemoval().rescheduleAfter(RETRY_REVOKE);
+                    return DeleteControl.noFinalizerRemoval().rescheduleAfter(config.revokeRetryInterval());
                 }
                 events.warning(c, Reason.Revoked, "Gave up revoking the tokens after "
-                        + GIVE_UP_REVOKING_AFTER.toMinutes() + " min (" + e.error() + "); the access token stays "
+                        + config.revokeGiveUpAfter().toSeconds() + " s (" + e.error() + "); the access token stays "
                         + "valid until it expires and the refresh token until revoked in Slack (revoke the app's "
                         + "tokens from the Slack admin pages)");
                 LOG.warnf("Deleted %s without revoking its tokens: %s", who, e.getMessage());
