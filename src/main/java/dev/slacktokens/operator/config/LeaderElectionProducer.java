@@ -22,7 +22,9 @@ public class LeaderElectionProducer {
     @Produces
     @Singleton
     LeaseLoss leaseLoss() {
-        return new LeaseLoss(System::exit);
+        // halt, not exit: no shutdown hooks, so no in-flight reconciliation gets to finish a Slack call as a stale
+        // leader (the new leader may be resuming the same refresh).
+        return new LeaseLoss(status -> Runtime.getRuntime().halt(status));
     }
 
     @Produces

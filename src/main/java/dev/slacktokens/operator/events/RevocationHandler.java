@@ -1,8 +1,8 @@
 package dev.slacktokens.operator.events;
 
+import java.time.Instant;
 import java.util.Collection;
 import java.util.Map;
-import java.util.Objects;
 import java.util.function.Predicate;
 
 import jakarta.enterprise.context.ApplicationScoped;
@@ -28,17 +28,21 @@ public class RevocationHandler {
         this.store = store;
     }
 
-    /** {@code tokens_revoked}: the listed users' tokens in that workspace are dead. Returns how many connections. */
-    public int tokensRevoked(String teamId, Collection<String> userIds) {
-        return mark(s -> inTeam(s, teamId) && userIds.contains(data(s).get("user_id")), Reason.ReauthorizationRequired,
+    /**
+     * {@code tokens_revoked}: the listed users' tokens of this app in that workspace are dead. Tokens issued after
+     * the event (a re-authorization before Slack's retry of the event arrived) are left alone. Returns how many
+     * connections were affected.
+     */
+    public int tokensRevoked(String teamId, String appId, Collection<String> userIds, Instant eventTime) {
+        return mark(s -> inTeam(s, teamId) && ofApp(s, appId) && issuedBefore(s, eventTime)
+                && userIds.contains(data(s).get("user_id")), Reason.ReauthorizationRequired,
                 "Slack revoked this user's tokens (tokens_revoked event); a Slack user must authorize again: open "
                         + "status.authorizeUrl");
     }
 
     /** {@code app_uninstalled}: every token of the app in that workspace is dead. */
-    public int appUninstalled(String teamId, String appId) {
-        return mark(s -> inTeam(s, teamId) && (appId == null || data(s).get("app_id") == null
-                || appId.equals(data(s).get("app_id"))), Reason.Revoked,
+    public int appUninstalled(String teamId, String appId, Instant eventTime) {
+        return mark(s -> inTeam(s, teamId) && ofApp(s, appId) && issuedBefore(s, eventTime), Reason.Revoked,
                 "The Slack app was uninstalled from the workspace (app_uninstalled event); reinstall it and "
                         + "authorize again through status.authorizeUrl");
     }
@@ -67,7 +71,17 @@ public class RevocationHandler {
 
     private static boolean inTeam(Secret s, String teamId) {
         Map<String, String> d = data(s);
-        return Objects.equals(teamId, d.get("team_id")) || Objects.equals(teamId, d.get("enterprise_id"));
+        return teamId != null && (teamId.equals(d.get("team_id")) || teamId.equals(d.get("enterprise_id")));
+    }
+
+    private static boolean ofApp(Secret s, String appId) {
+        String stored = data(s).get("app_id");
+        return appId == null || stored == null || appId.equals(stored);
+    }
+
+    private static boolean issuedBefore(Secret s, Instant eventTime) {
+        String issued = data(s).get("issued_at");
+        return eventTime == null || issued == null || !Instant.parse(issued).isAfter(eventTime);
     }
 
     private static Map<String, String> data(Secret s) {

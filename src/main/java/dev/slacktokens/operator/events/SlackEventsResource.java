@@ -79,9 +79,13 @@ public class SlackEventsResource {
         JsonNode event = json.path("event");
         String eventType = event.path("type").asText("unknown");
         String team = json.path("team_id").asText(null);
+        String app = json.path("api_app_id").asText(null);
+        java.time.Instant time = json.has("event_time") ? java.time.Instant.ofEpochSecond(json.path("event_time")
+                .asLong()) : null;
         int affected = switch (eventType) {
-            case "tokens_revoked" -> revocations.tokensRevoked(team, ids(event.path("tokens").path("oauth")));
-            case "app_uninstalled" -> revocations.appUninstalled(team, json.path("api_app_id").asText(null));
+            case "tokens_revoked" -> revocations.tokensRevoked(team, app, ids(event.path("tokens").path("oauth")),
+                    time);
+            case "app_uninstalled" -> revocations.appUninstalled(team, app, time);
             default -> -1;
         };
         metrics.event(eventType, affected < 0 ? "ignored" : "ok");

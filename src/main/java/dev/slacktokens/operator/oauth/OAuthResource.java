@@ -153,7 +153,9 @@ public class OAuthResource {
             try {
                 store.write(connection, tokens, existing.orElse(null), Map.of(Labels.CONSUMED_STATE, consumed));
             } catch (TokenStore.ConflictException e) {
-                throw new Failure(409, "Authorization raced another one", e.getMessage() + ".",
+                revokeQuietly(grant);
+                throw new Failure(409, "Authorization raced another one", e.getMessage()
+                        + "; the tokens of this attempt were revoked.",
                         "Reload status.authorizeUrl and consent again if the connection is not Ready.");
             }
             LOG.infof("Authorized %s: Slack user %s in %s", who, grant.userId(), where(grant));
@@ -193,8 +195,9 @@ public class OAuthResource {
         SlackUserConnection connection = client.resources(SlackUserConnection.class)
                 .inNamespace(claims.namespace()).withName(claims.name()).get();
         String who = claims.namespace() + "/" + claims.name();
-        if (connection == null) {
-            throw new Failure(410, "Connection gone", "SlackUserConnection " + who + " no longer exists.", null);
+        if (connection == null || connection.getMetadata().getDeletionTimestamp() != null) {
+            throw new Failure(410, "Connection gone", "SlackUserConnection " + who + " no longer exists"
+                    + (connection == null ? "." : " (it is being deleted)."), null);
         }
         if (!claims.uid().equals(connection.getMetadata().getUid())) {
             throw new Failure(410, "Connection re-created", "SlackUserConnection " + who + " was deleted and created "

@@ -10,9 +10,9 @@ import jakarta.enterprise.context.ApplicationScoped;
 import dev.slacktokens.operator.api.v1alpha1.Reason;
 import dev.slacktokens.operator.api.v1alpha1.SlackUserConnection;
 import dev.slacktokens.operator.oauth.SlackApps;
-import dev.slacktokens.operator.slack.AuthIdentity;
 import dev.slacktokens.operator.slack.ClientCredentials;
 import dev.slacktokens.operator.slack.RefreshedToken;
+import dev.slacktokens.operator.slack.SlackApiException;
 import dev.slacktokens.operator.slack.SlackClient;
 import dev.slacktokens.operator.slack.SlackPermanentException;
 import dev.slacktokens.operator.slack.SlackRef;
@@ -41,8 +41,11 @@ public class LegacyImport {
         this.clock = clock;
     }
 
-    /** A refusal to report as the Ready condition; empty when the tokens were stored. */
-    public record Refusal(Reason reason, String message) {
+    /** A refusal to report as the Ready condition; {@code recheck}: look again later (a missing Secret). */
+    public record Refusal(Reason reason, String message, boolean recheck) {
+        Refusal(Reason reason, String message) {
+            this(reason, message, false);
+        }
     }
 
     /** Transient Slack failures are thrown (JOSDK retries with backoff). */
@@ -52,7 +55,7 @@ public class LegacyImport {
         try {
             legacy = apps.readKey(c.getMetadata().getNamespace(), ref, "spec.importFrom");
         } catch (SlackApps.UnusableAppException e) {
-            return Optional.of(new Refusal(Reason.InvalidSpec, e.getMessage()));
+            return Optional.of(new Refusal(Reason.InvalidSpec, e.getMessage(), true));
         }
         if (!legacy.startsWith("xoxp-")) {
             return Optional.of(new Refusal(Reason.InvalidSpec, "spec.importFrom: key '" + ref.getKey() + "' of Secret "
@@ -74,27 +77,43 @@ public class LegacyImport {
                                 + ref.getName() + " (" + e.error() + ")");
             });
         }
-        AuthIdentity identity = slack.authTest(pair.token().accessToken());
+        // No network call between the exchange and the store write: the pair Slack just issued must not be lost
+        // to a transient failure (a second exchange would answer token_already_exchanged).
         String team = c.getSpec().getTeam();
         String user = c.getSpec().getUser();
-        boolean teamOk = team == null || team.equals(identity.teamId().orElse(null))
-                || team.equals(identity.enterpriseId().orElse(null));
-        if (!teamOk || (user != null && !user.equals(identity.userId()))) {
-            slack.revoke(pair.refreshToken());
-            slack.revoke(pair.token().accessToken());
+        String actualUser = pair.userId().orElse(null);
+        boolean teamOk = team == null || team.equals(pair.team().map(SlackRef::id).orElse(null))
+                || team.equals(pair.enterprise().map(SlackRef::id).orElse(null));
+        if (!teamOk || (user != null && !user.equals(actualUser))) {
+            revokeQuietly(pair);
             return Optional.of(new Refusal(Reason.IdentityMismatch, "The imported token belongs to Slack user "
-                    + identity.userId() + " in " + identity.teamId().orElse("?") + ", not the expected "
+                    + actualUser + " in " + pair.team().map(SlackRef::id).orElse("?") + ", not the expected "
                     + (user != null ? user : "user") + (team != null ? " in " + team : "")
                     + "; its new tokens were revoked"));
         }
         var now = clock.instant().truncatedTo(ChronoUnit.SECONDS);
         StoredTokens tokens = new StoredTokens(c.getMetadata().getUid(), pair.token().accessToken(),
                 Optional.of(pair.refreshToken()), pair.token().expiresAt(now), pair.token().scopes(),
-                pair.userId().orElse(identity.userId()), identity.userName(),
-                pair.team().map(SlackRef::id).or(identity::teamId), identity.teamName(),
-                pair.enterprise().map(SlackRef::id).or(identity::enterpriseId), Optional.empty(),
-                Optional.ofNullable(pair.appId()), Optional.empty(), now, null);
-        store.write(c, tokens, null, Map.of(Labels.IMPORTED, ref.getName() + "/" + ref.getKey()));
+                actualUser == null ? "" : actualUser, Optional.empty(), pair.team().map(SlackRef::id),
+                pair.team().flatMap(SlackRef::name), pair.enterprise().map(SlackRef::id),
+                pair.enterprise().flatMap(SlackRef::name), Optional.ofNullable(pair.appId()), Optional.empty(), now,
+                null);
+        try {
+            store.write(c, tokens, null, Map.of(Labels.IMPORTED, ref.getName() + "/" + ref.getKey()));
+        } catch (RuntimeException e) {
+            revokeQuietly(pair);
+            throw e;
+        }
         return Optional.empty();
+    }
+
+    private void revokeQuietly(RefreshedToken pair) {
+        for (SlackToken token : new SlackToken[] { pair.refreshToken(), pair.token().accessToken() }) {
+            try {
+                slack.revoke(token);
+            } catch (SlackApiException e) {
+                // Best effort: the pair was never stored, so nothing else can use it.
+            }
+        }
     }
 }

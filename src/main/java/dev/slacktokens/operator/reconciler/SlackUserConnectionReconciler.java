@@ -81,7 +81,12 @@ public class SlackUserConnectionReconciler implements Reconciler<SlackUserConnec
         SlackUserConnectionStatus status = c.getStatus() != null ? c.getStatus() : new SlackUserConnectionStatus();
         c.setStatus(status);
         status.setObservedGeneration(c.getMetadata().getGeneration());
-        Step step = step(c, ctx, status);
+        Step step;
+        try {
+            step = step(c, ctx, status);
+        } catch (ForeignSecretException e) {
+            step = new Step(false, Reason.InvalidSpec, e.getMessage(), RECHECK_MISSING_SECRET);
+        }
         String previousReason = ReadyCondition.set(status, step.ready(), step.reason(), step.message(),
                 c.getMetadata().getGeneration(), clock.instant());
         recordTransition(c, previousReason, step.refreshedNow());
@@ -95,7 +100,8 @@ public class SlackUserConnectionReconciler implements Reconciler<SlackUserConnec
 
     @Override
     public DeleteControl cleanup(SlackUserConnection c, Context<SlackUserConnection> ctx) {
-        DeleteControl control = deletion.cleanup(c, storeSecret(c, ctx).or(() -> store.fetch(c.getMetadata().getUid())));
+        // The store as it is now (a cached copy may predate the last refresh, whose tokens must be revoked too).
+        DeleteControl control = deletion.cleanup(c, store.fetch(c.getMetadata().getUid()));
         if (control.isRemoveFinalizer()) {
             metrics.forget(c.getMetadata().getNamespace(), c.getMetadata().getName());
         }
@@ -113,6 +119,10 @@ public class SlackUserConnectionReconciler implements Reconciler<SlackUserConnec
                 appProblem = e.getMessage();
             }
         }
+        if (c.getMetadata().getNamespace().equals(config.namespace())) {
+            problems = List.of("SlackUserConnections are not allowed in the operator's own namespace ("
+                    + config.namespace() + "), where the token stores live; create it in a team namespace");
+        }
         if (!problems.isEmpty() || appProblem != null) {
             status.setAuthorizeUrl(null);
             return new Step(false, Reason.InvalidSpec, problems.isEmpty() ? appProblem : String.join("; ", problems),
@@ -129,7 +139,8 @@ public class SlackUserConnectionReconciler implements Reconciler<SlackUserConnec
             Optional<LegacyImport.Refusal> refusal = legacyImport.run(c, app);
             if (refusal.isPresent()) {
                 status.setAuthorizeUrl(links.linkFor(c, status.getAuthorizeUrl()));
-                return new Step(false, refusal.get().reason(), refusal.get().message(), null);
+                return new Step(false, refusal.get().reason(), refusal.get().message(),
+                        refusal.get().recheck() ? RECHECK_MISSING_SECRET : null);
             }
             storeSecret = store.fetch(c.getMetadata().getUid());
         }
@@ -170,11 +181,28 @@ public class SlackUserConnectionReconciler implements Reconciler<SlackUserConnec
         Set<Secret> owned = ctx.getSecondaryResources(Secret.class);
         Secret live = owned.stream().filter(s -> isWorkload(s) && name.equals(s.getMetadata().getName())).findFirst()
                 .orElse(null);
+        if (live == null) {
+            // Not in the cache of our labelled Secrets: never take over a Secret someone else made.
+            Secret existing = store.getSecret(desired.getMetadata().getNamespace(), name);
+            if (existing != null && (existing.getMetadata().getOwnerReferences() == null || existing.getMetadata()
+                    .getOwnerReferences().stream().noneMatch(o -> c.getMetadata().getUid().equals(o.getUid())))) {
+                throw new ForeignSecretException("Secret " + desired.getMetadata().getNamespace() + "/" + name
+                        + " already exists and is not managed by this SlackUserConnection; choose another "
+                        + "spec.secretName or delete that Secret");
+            }
+        }
         if (!TokenStore.satisfies(live, desired)) {
             store.applyWorkloadSecret(desired);
         }
         owned.stream().filter(s -> isWorkload(s) && !name.equals(s.getMetadata().getName()))
                 .forEach(store::deleteWorkloadSecret);
+    }
+
+    /** The workload Secret's name is taken by a Secret this connection does not own. */
+    static final class ForeignSecretException extends RuntimeException {
+        ForeignSecretException(String message) {
+            super(message, null, false, false);
+        }
     }
 
     private static boolean isWorkload(Secret s) {

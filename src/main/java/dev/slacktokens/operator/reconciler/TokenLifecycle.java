@@ -52,8 +52,10 @@ public class TokenLifecycle {
         forgetOlderHistory(status, tokens);
         RefreshPolicy.Decision decision = decide(c, status, tokens, storeSecret, now);
         String request = annotation(c, Labels.REFRESH_REQUEST);
+        // A manual request forces a refresh, but not past a pending failure's backoff (no hot loop on Slack).
         boolean manual = request != null
-                && !request.equals(TokenStore.annotation(storeSecret, Labels.REFRESH_HANDLED).orElse(null));
+                && !request.equals(TokenStore.annotation(storeSecret, Labels.REFRESH_HANDLED).orElse(null))
+                && Optional.ofNullable(status.getFailedRefreshAttempts()).orElse(0) == 0;
         Step failed = null;
         boolean refreshedNow = false;
         if ((decision.refreshNow() || manual) && tokens.refreshToken().isPresent() && !refresher.halted()) {
@@ -72,7 +74,8 @@ public class TokenLifecycle {
                 // Another writer changed the store: its informer event brings the new state; keep the condition.
                 return Optional.of(ReadyCondition.get(status).map(x -> new Step("True".equals(x.getStatus()),
                         Reason.valueOf(x.getReason()), x.getMessage(), RefreshPolicy.MIN_WAIT))
-                        .orElse(new Step(false, Reason.AwaitingAuthorization, "", RefreshPolicy.MIN_WAIT)));
+                        .orElse(new Step(false, Reason.AwaitingAuthorization, "The token store changed; looking again",
+                                RefreshPolicy.MIN_WAIT)));
             } else {
                 failed = failure(c, status, tokens, outcome, now);
                 decision = decide(c, status, tokens, null, now);
@@ -87,7 +90,9 @@ public class TokenLifecycle {
         project.accept(store.desiredWorkloadSecret(c, ConnectionStatus.secretName(c), tokens));
         ConnectionStatus.showIdentity(status, c, tokens);
         status.setRefreshAt(decision.refreshAt().map(Instant::toString).orElse(null));
-        Duration requeue = decision.waitFor().orElse(decision.refreshNow() ? RefreshPolicy.MIN_WAIT : null);
+        boolean canRefresh = tokens.refreshToken().isPresent();
+        Duration requeue = decision.waitFor()
+                .orElse(decision.refreshNow() && canRefresh ? RefreshPolicy.MIN_WAIT : null);
         if (requeue == null || requeue.compareTo(links.recheckAfter()) > 0) {
             requeue = links.recheckAfter();
         }

@@ -96,8 +96,9 @@ public class TokenRefresher {
         boolean resumed = TokenStore.journal(storeSecret).map(j -> j.isFor(refreshToken)).orElse(false);
         String rv;
         try {
-            rv = resumed ? storeSecret.getMetadata().getResourceVersion()
-                    : store.openJournal(connection, storeSecret, refreshToken, clock.instant());
+            // Always a compare-and-set write before Slack is called, also when resuming: a store read from a stale
+            // cache then fails here instead of spending a refresh token twice.
+            rv = store.openJournal(connection, storeSecret, refreshToken, clock.instant());
         } catch (TokenStore.ConflictException e) {
             return new Outcome.Superseded();
         }

@@ -98,11 +98,15 @@ public class TokenStore {
     public void write(SlackUserConnection connection, StoredTokens tokens, Secret existing,
             Map<String, String> extraAnnotations) {
         Map<String, String> annotations = new LinkedHashMap<>();
-        if (existing != null) {
-            // Which manual requests were already acted on survives a new authorization.
-            for (String kept : List.of(Labels.REFRESH_HANDLED, Labels.REAUTHORIZE_HANDLED)) {
-                Optional.ofNullable(annotations(existing).get(kept)).ifPresent(v -> annotations.put(kept, v));
-            }
+        Map<String, String> requests = connection.getMetadata().getAnnotations() == null ? Map.of()
+                : connection.getMetadata().getAnnotations();
+        for (var marker : Map.of(Labels.REFRESH_HANDLED, Labels.REFRESH_REQUEST, Labels.REAUTHORIZE_HANDLED,
+                Labels.REAUTHORIZE_REQUEST).entrySet()) {
+            // A manual request already present when these tokens were obtained is not about them: mark it handled.
+            // Otherwise keep which requests the previous tokens' store had acted on.
+            Optional.ofNullable(requests.get(marker.getValue()))
+                    .or(() -> Optional.ofNullable(existing).map(e -> annotations(e).get(marker.getKey())))
+                    .ifPresent(v -> annotations.put(marker.getKey(), v));
         }
         annotations.putAll(extraAnnotations);
         save(connection, data(tokens), annotations,
@@ -385,6 +389,11 @@ public class TokenStore {
         } else {
             resource.createOr(existing -> existing.update());
         }
+    }
+
+    /** A Secret read directly (not from a cache). */
+    public Secret getSecret(String namespace, String name) {
+        return client.secrets().inNamespace(namespace).withName(name).get();
     }
 
     /** Removes a workload Secret this operator wrote under a name the connection no longer uses. */

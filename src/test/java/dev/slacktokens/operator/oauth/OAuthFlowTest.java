@@ -367,6 +367,36 @@ class OAuthFlowTest extends OperatorTestBase {
         }
     }
 
+    @Test
+    void aSecretSomeoneElseOwnsIsNeverTakenOver() {
+        client.resource(new SecretBuilder().withNewMetadata().withName("taken").withNamespace(ns).endMetadata()
+                .addToData("password", "aHVudGVyMg==").build()).create();
+        SlackUserConnectionSpec spec = spec("chat:write");
+        spec.setSecretName("taken");
+        SlackUserConnection c = create("grabby", spec);
+        assertThat(new Browser().open(awaitAuthorizeUrl(c)).statusCode()).isEqualTo(200);
+        assertThat(readyMessage(awaitReady(c, false, "InvalidSpec"))).contains("Secret " + ns + "/taken already exists");
+        Secret untouched = client.secrets().inNamespace(ns).withName("taken").get();
+        assertThat(untouched.getData()).containsOnlyKeys("password");
+        assertThat(untouched.getMetadata().getOwnerReferences()).isNullOrEmpty();
+    }
+
+    @Test
+    void connectionsInTheOperatorNamespaceAreRefused() {
+        SlackUserConnection c = new SlackUserConnection();
+        c.setMetadata(new ObjectMetaBuilder().withName("sneaky").withNamespace(OperatorProfile.OPERATOR_NAMESPACE)
+                .build());
+        c.setSpec(spec("chat:write"));
+        client.resource(c).create();
+        await().atMost(WAIT).untilAsserted(() -> {
+            var live = get(c);
+            assertThat(live.getStatus()).isNotNull();
+            assertThat(readyMessage(live)).contains("not allowed in the operator's own namespace");
+            assertThat(live.getStatus().getAuthorizeUrl()).isNull();
+        });
+        client.resource(get(c)).delete();
+    }
+
     @AfterAll
     static void noTokenInTheLogs() throws Exception {
         Path log = Path.of("target/test-logs/quarkus.log");

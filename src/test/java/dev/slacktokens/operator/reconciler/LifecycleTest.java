@@ -86,6 +86,22 @@ class LifecycleTest extends OperatorTestBase {
     }
 
     @Test
+    void aReauthorizeAnnotationFromBeforeTheConsentIsNotActedOn() {
+        SlackUserConnection draft = new SlackUserConnection();
+        draft.setMetadata(new io.fabric8.kubernetes.api.model.ObjectMetaBuilder().withName("gitops").withNamespace(ns)
+                .addToAnnotations("slacktokens.dev/reauthorize", "kept-in-git")
+                .addToAnnotations("slacktokens.dev/refresh", "kept-in-git").build());
+        draft.setSpec(spec("chat:write"));
+        SlackUserConnection c = client.resource(draft).create();
+        assertThat(new Browser().open(awaitAuthorizeUrl(c)).statusCode()).isEqualTo(200);
+        awaitReady(c, true, "Authorized");
+        await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(5))
+                .untilAsserted(() -> assertReady(c, true, "Authorized"));
+        assertThat(simStat("refreshes")).isNull();
+        assertThat(slackAuthTest(awaitStore(c).get("access_token"))).isNull();
+    }
+
+    @Test
     void importConvertsALegacyTokenOnce() {
         String legacy = given().baseUri(OperatorProfile.BASE).contentType("application/json")
                 .body(Map.of("userId", "U0SIM0001", "scopes", java.util.List.of("chat:write"))).post(
