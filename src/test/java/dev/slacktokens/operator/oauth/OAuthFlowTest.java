@@ -157,7 +157,7 @@ class OAuthFlowTest extends OperatorTestBase {
     void forgedStateIsRefused() {
         SlackUserConnection c = create("forged", spec("chat:write"));
         Browser browser = new Browser();
-        URI callback = browser.followUntil(awaitAuthorizeUrl(c), OperatorProfile.BASE + "/oauth/callback");
+        URI callback = callbackFor(browser, c);
         String code = query(callback, "code");
         String state = query(callback, "state");
         String tampered = state.substring(0, state.indexOf('.')) + "." + "A".repeat(43);
@@ -188,7 +188,7 @@ class OAuthFlowTest extends OperatorTestBase {
     void replayedCallbackChangesNothing() {
         SlackUserConnection c = create("replay", spec("chat:write"));
         Browser browser = new Browser();
-        URI callback = browser.followUntil(awaitAuthorizeUrl(c), OperatorProfile.BASE + "/oauth/callback");
+        URI callback = callbackFor(browser, c);
         assertThat(browser.get(callback).statusCode()).isEqualTo(200);
         awaitStore(c);
         Secret before = storeSecret(c);
@@ -201,7 +201,7 @@ class OAuthFlowTest extends OperatorTestBase {
     @Test
     void callbackInAnotherBrowserIsRefused() {
         SlackUserConnection c = create("cookieless", spec("chat:write"));
-        URI callback = new Browser().followUntil(awaitAuthorizeUrl(c), OperatorProfile.BASE + "/oauth/callback");
+        URI callback = callbackFor(new Browser(), c);
         assertPage(new Browser().get(callback), 400, "no flow cookie");
         assertNoSecrets(c);
     }
@@ -210,8 +210,8 @@ class OAuthFlowTest extends OperatorTestBase {
     void callbackWithAnotherFlowsCookieIsRefused() {
         SlackUserConnection c = create("twotabs", spec("chat:write"));
         Browser browser = new Browser();
-        URI first = browser.followUntil(awaitAuthorizeUrl(c), OperatorProfile.BASE + "/oauth/callback");
-        browser.followUntil(awaitAuthorizeUrl(c), OperatorProfile.BASE + "/oauth/callback");
+        URI first = callbackFor(browser, c);
+        callbackFor(browser, c);
         assertPage(browser.get(first), 400, "does not belong to this authorization");
         assertNoSecrets(c);
     }
@@ -220,7 +220,7 @@ class OAuthFlowTest extends OperatorTestBase {
     void callbackForADeletedConnectionIsRefused() {
         SlackUserConnection c = create("gone", spec("chat:write"));
         Browser browser = new Browser();
-        URI callback = browser.followUntil(awaitAuthorizeUrl(c), OperatorProfile.BASE + "/oauth/callback");
+        URI callback = callbackFor(browser, c);
         String uid = get(c).getMetadata().getUid();
         client.resource(get(c)).delete();
         await().atMost(WAIT).until(() -> get(c) == null);
@@ -233,7 +233,7 @@ class OAuthFlowTest extends OperatorTestBase {
     void callbackForARecreatedConnectionIsRefused() {
         SlackUserConnection c = create("again", spec("chat:write"));
         Browser browser = new Browser();
-        URI callback = browser.followUntil(awaitAuthorizeUrl(c), OperatorProfile.BASE + "/oauth/callback");
+        URI callback = callbackFor(browser, c);
         String oldUid = get(c).getMetadata().getUid();
         client.resource(get(c)).delete();
         await().atMost(WAIT).until(() -> get(c) == null);

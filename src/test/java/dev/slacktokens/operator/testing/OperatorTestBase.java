@@ -112,6 +112,11 @@ public abstract class OperatorTestBase {
                 .orElseThrow().getMessage();
     }
 
+    /** Follows the connection's authorize link through Slack's consent, stopping before the callback. */
+    protected URI callbackFor(Browser browser, SlackUserConnection c) {
+        return browser.followUntil(awaitAuthorizeUrl(c), OperatorProfile.BASE + "/oauth/callback");
+    }
+
     protected SlackUserConnectionSpec spec(String... userScopes) {
         SlackUserConnectionSpec spec = new SlackUserConnectionSpec();
         spec.setUserScopes(List.of(userScopes));
