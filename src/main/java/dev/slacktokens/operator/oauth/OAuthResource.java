@@ -311,7 +311,8 @@ public class OAuthResource {
                 grant.team().flatMap(SlackRef::name).or(identity::teamName), grant.enterprise().map(SlackRef::id),
                 grant.enterprise().flatMap(SlackRef::name), Optional.ofNullable(grant.appId()),
                 grant.bot().map(b -> new StoredTokens.BotTokens(b.token().accessToken(), b.token().refreshToken(),
-                        b.token().expiresAt(now), b.botUserId() == null ? "" : b.botUserId(), b.token().scopes())),
+                        b.token().expiresAt(now), b.botUserId() == null ? "" : b.botUserId(), b.token().scopes(),
+                        now)),
                 now, null);
     }
 

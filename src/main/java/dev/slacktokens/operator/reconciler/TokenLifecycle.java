@@ -87,6 +87,9 @@ public class TokenLifecycle {
         if (failed == null && !refreshedNow) {
             failed = pendingFailure(status, tokens, now);
         }
+        BotStep bot = failed == null ? bot(c, storeSecret, tokens, app, now) : BotStep.NONE;
+        tokens = bot.tokens() != null ? bot.tokens() : tokens;
+        refreshedNow |= bot.refreshed();
         project.accept(store.desiredWorkloadSecret(c, ConnectionStatus.secretName(c), tokens));
         ConnectionStatus.showIdentity(status, c, tokens);
         status.setRefreshAt(decision.refreshAt().map(Instant::toString).orElse(null));
@@ -95,6 +98,9 @@ public class TokenLifecycle {
                 .orElse(decision.refreshNow() && canRefresh ? RefreshPolicy.MIN_WAIT : null);
         if (requeue == null || requeue.compareTo(links.recheckAfter()) > 0) {
             requeue = links.recheckAfter();
+        }
+        if (bot.requeue() != null && bot.requeue().compareTo(requeue) < 0) {
+            requeue = bot.requeue();
         }
         if (failed != null) {
             return Optional.of(new Step(failed.ready(), failed.reason(), failed.message(), requeue));
@@ -111,7 +117,7 @@ public class TokenLifecycle {
         boolean refreshed = status.getLastRefreshTime() != null;
         return Optional.of(new Step(true, refreshed ? Reason.Refreshed : Reason.Authorized,
                 (refreshed ? "Refreshed token of " : "Token of ") + ConnectionStatus.who(tokens) + where
-                        + tokens.expiresAt().map(t -> "; valid until " + t).orElse(""),
+                        + tokens.expiresAt().map(t -> "; valid until " + t).orElse("") + bot.note(),
                 requeue, refreshedNow));
     }
 
@@ -128,6 +134,58 @@ public class TokenLifecycle {
             status.setLastFailureTime(null);
             status.setFailedRefreshAttempts(null);
         }
+    }
+
+    /** What happened to the bot pair in this pass. */
+    private record BotStep(StoredTokens tokens, boolean refreshed, Duration requeue, String note) {
+        static final BotStep NONE = new BotStep(null, false, null, "");
+    }
+
+    /** A failing bot refresh is retried this often (its failures do not drive the connection's condition). */
+    static final Duration BOT_RETRY = Duration.ofSeconds(30);
+
+    /**
+     * The bot pair of a bot+user install rotates on its own schedule (it was issued at another time than the user
+     * token after the first refresh). Its failures are retried every {@link #BOT_RETRY} and noted in the message; the
+     * Ready condition follows the user token, which is what the connection is for.
+     */
+    private BotStep bot(SlackUserConnection c, Secret storeSecret, StoredTokens tokens, ClientCredentials app,
+            Instant now) {
+        if (tokens.bot().isEmpty() || tokens.bot().get().refreshToken().isEmpty()
+                || tokens.bot().get().expiresAt().isEmpty()) {
+            return BotStep.NONE;
+        }
+        var bot = tokens.bot().get();
+        boolean journalOpen = TokenStore.journal(storeSecret, Labels.REFRESH_JOURNAL_BOT)
+                .map(j -> j.isFor(bot.refreshToken().get())).orElse(false);
+        RefreshPolicy.Decision d = RefreshPolicy.decide(c.getMetadata().getUid() + "/bot", bot.issuedAt(),
+                bot.expiresAt(), refreshBefore(c), 0, Optional.empty(), Optional.empty(), now);
+        if ((!d.refreshNow() && !journalOpen) || refresher.halted()) {
+            return new BotStep(null, false, d.waitFor().orElse(RefreshPolicy.MIN_WAIT), "");
+        }
+        // The user refresh of this pass (if any) moved the store on: work from what it holds now.
+        Secret current = tokens.resourceVersion() != null
+                && !tokens.resourceVersion().equals(storeSecret.getMetadata().getResourceVersion())
+                        ? store.fetch(c.getMetadata().getUid()).orElse(storeSecret) : storeSecret;
+        var outcome = refresher.refreshBot(c, current, TokenStore.parse(current).orElse(tokens), app);
+        if (outcome instanceof TokenRefresher.Outcome.Refreshed r) {
+            var next = r.tokens().bot().orElseThrow();
+            Duration wait = RefreshPolicy.decide(c.getMetadata().getUid() + "/bot", next.issuedAt(), next.expiresAt(),
+                    refreshBefore(c), 0, Optional.empty(), Optional.empty(), clock.instant()).waitFor()
+                    .orElse(RefreshPolicy.MIN_WAIT);
+            return new BotStep(r.tokens(), true, wait, "");
+        }
+        if (outcome instanceof TokenRefresher.Outcome.Dead dead) {
+            return new BotStep(TokenStore.parse(store.fetch(c.getMetadata().getUid()).orElse(current)).orElse(null),
+                    false, null, "; " + dead.message());
+        }
+        if (outcome instanceof TokenRefresher.Outcome.Superseded) {
+            return new BotStep(null, false, RefreshPolicy.MIN_WAIT, "");
+        }
+        var cause = outcome instanceof TokenRefresher.Outcome.Retry rt ? rt.cause()
+                : ((TokenRefresher.Outcome.InvalidClient) outcome).cause();
+        return new BotStep(null, false, BOT_RETRY, "; the bot token's refresh failed (" + cause.error()
+                + "), retrying in " + BOT_RETRY.toSeconds() + " s");
     }
 
     /** A failed refresh: counted, timed, and Ready only while the current access token is still valid. */

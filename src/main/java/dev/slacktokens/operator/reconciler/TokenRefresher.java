@@ -13,6 +13,7 @@ import dev.slacktokens.operator.slack.RefreshedToken;
 import dev.slacktokens.operator.slack.SlackApiException;
 import dev.slacktokens.operator.slack.SlackClient;
 import dev.slacktokens.operator.slack.SlackPermanentException;
+import dev.slacktokens.operator.store.Labels;
 import dev.slacktokens.operator.store.StoredTokens;
 import dev.slacktokens.operator.store.TokenStore;
 import io.fabric8.kubernetes.api.model.Secret;
@@ -129,6 +130,69 @@ public class TokenRefresher {
             return new Outcome.Refreshed(next);
         } catch (TokenStore.ConflictException e) {
             LOG.warnf("Refresh of %s lost a race with another writer; its result is discarded", who);
+            return new Outcome.Superseded();
+        }
+    }
+
+    /**
+     * Rotates the bot pair of a bot+user install, with the same protocol under its own journal annotation. When Slack
+     * no longer accepts the bot refresh token (and the store still holds it), only the bot pair is dropped.
+     */
+    public Outcome refreshBot(SlackUserConnection connection, Secret storeSecret, StoredTokens tokens,
+            ClientCredentials app) {
+        var bot = tokens.bot().orElseThrow();
+        var refreshToken = bot.refreshToken().orElseThrow();
+        String who = connection.getMetadata().getNamespace() + "/" + connection.getMetadata().getName();
+        String rv;
+        try {
+            rv = store.openJournal(connection, storeSecret, refreshToken, clock.instant(), Labels.REFRESH_JOURNAL_BOT);
+        } catch (TokenStore.ConflictException e) {
+            return new Outcome.Superseded();
+        }
+        RefreshedToken fresh;
+        try {
+            fresh = slack.refresh(app, refreshToken);
+        } catch (SlackPermanentException e) {
+            if (e.isInvalidClient()) {
+                metrics.refresh("invalid_client");
+                return new Outcome.InvalidClient(e);
+            }
+            if (e.isInvalidGrant() || e.isTokenDead()) {
+                Optional<Secret> current = store.fetch(connection.getMetadata().getUid());
+                Optional<StoredTokens> now = current.flatMap(TokenStore::parse);
+                if (now.isEmpty() || now.get().bot().isEmpty()
+                        || !now.get().bot().get().refreshToken().equals(bot.refreshToken())) {
+                    return new Outcome.Superseded();
+                }
+                String why = "Slack no longer accepts the bot refresh token (" + e.error()
+                        + "); the bot token was removed. Authorize again (status.authorizeUrl) to get one";
+                try {
+                    store.dropBot(connection, current.get(), now.get(), why,
+                            current.get().getMetadata().getResourceVersion());
+                } catch (TokenStore.ConflictException conflict) {
+                    return new Outcome.Superseded();
+                }
+                LOG.warnf("Bot token of %s dropped: %s", who, why);
+                metrics.refresh("rejected");
+                return new Outcome.Dead(Reason.ReauthorizationRequired, why);
+            }
+            metrics.refresh("transient_error");
+            return new Outcome.Retry(e);
+        } catch (SlackApiException e) {
+            metrics.refresh(e instanceof dev.slacktokens.operator.slack.SlackRateLimitedException ? "rate_limited"
+                    : "transient_error");
+            return new Outcome.Retry(e);
+        }
+        try {
+            StoredTokens next = store.persistBotRefresh(connection, storeSecret, tokens, fresh,
+                    clock.instant().truncatedTo(java.time.temporal.ChronoUnit.SECONDS), rv);
+            LOG.infof("Refreshed the bot token of %s: new %s token valid until %s", who,
+                    next.bot().orElseThrow().accessToken(),
+                    next.bot().orElseThrow().expiresAt().map(Object::toString).orElse("?"));
+            metrics.refresh("success");
+            return new Outcome.Refreshed(next);
+        } catch (TokenStore.ConflictException e) {
+            LOG.warnf("Bot refresh of %s lost a race with another writer; its result is discarded", who);
             return new Outcome.Superseded();
         }
     }

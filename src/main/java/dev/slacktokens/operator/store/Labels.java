@@ -15,6 +15,10 @@ public final class Labels {
     public static final String CONSUMED_STATE = "slacktokens.dev/consumed-state";
     /** On a token store: a refresh with the refresh token of this digest was started at this time. */
     public static final String REFRESH_JOURNAL = "slacktokens.dev/refresh-journal";
+    /** On a token store whose bot pair Slack no longer accepts: why it was dropped. */
+    public static final String BOT_DEAD = "slacktokens.dev/bot-dead";
+    /** The same for the bot token of a bot+user install. */
+    public static final String REFRESH_JOURNAL_BOT = "slacktokens.dev/refresh-journal-bot";
     /** On a token store whose tokens Slack no longer accepts: {@code Reason: message}. */
     public static final String DEAD = "slacktokens.dev/dead";
     /** On a connection: a new value forces one refresh. */

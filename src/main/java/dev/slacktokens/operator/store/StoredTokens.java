@@ -24,6 +24,6 @@ public record StoredTokens(String connectionUid, SlackToken accessToken, Optiona
 
     /** The bot half of a bot+user install. */
     public record BotTokens(SlackToken accessToken, Optional<SlackToken> refreshToken, Optional<Instant> expiresAt,
-            String botUserId, List<String> scopes) {
+            String botUserId, List<String> scopes, Instant issuedAt) {
     }
 }

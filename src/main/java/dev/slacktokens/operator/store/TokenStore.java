@@ -79,7 +79,8 @@ public class TokenStore {
                 .map(botAccess -> new StoredTokens.BotTokens(botAccess,
                         Optional.ofNullable(SlackToken.ofNullable(d.get("bot_refresh_token"))),
                         instant(d.get("bot_expires_at")), d.getOrDefault("bot_user_id", ""),
-                        scopes(d.get("bot_scope"))));
+                        scopes(d.get("bot_scope")),
+                        instant(d.get("bot_issued_at")).or(() -> instant(d.get("issued_at"))).orElse(Instant.EPOCH)));
         String uid = secret.getMetadata().getLabels() == null ? null
                 : secret.getMetadata().getLabels().get(Labels.CONNECTION_UID);
         return Optional.of(new StoredTokens(uid, access, Optional.ofNullable(SlackToken.ofNullable(
@@ -130,9 +131,47 @@ public class TokenStore {
      * Returns the store's new resourceVersion, which the refresh result must be written against.
      */
     public String openJournal(SlackUserConnection connection, Secret store, SlackToken refreshToken, Instant now) {
+        return openJournal(connection, store, refreshToken, now, Labels.REFRESH_JOURNAL);
+    }
+
+    /** The same, under a given journal annotation (the bot token has its own). */
+    public String openJournal(SlackUserConnection connection, Secret store, SlackToken refreshToken, Instant now,
+            String journalAnnotation) {
         Map<String, String> annotations = new LinkedHashMap<>(annotations(store));
-        annotations.put(Labels.REFRESH_JOURNAL, Journal.of(refreshToken, now).encode());
+        annotations.put(journalAnnotation, Journal.of(refreshToken, now).encode());
         return save(connection, store.getData(), annotations, store.getMetadata().getResourceVersion());
+    }
+
+    /** Persists a rotated bot pair (the user token untouched) and closes the bot journal. Compare-and-set. */
+    public StoredTokens persistBotRefresh(SlackUserConnection connection, Secret store, StoredTokens previous,
+            RefreshedToken fresh, Instant now, String expectedResourceVersion) {
+        var old = previous.bot().orElseThrow();
+        var bot = new StoredTokens.BotTokens(fresh.token().accessToken(), Optional.of(fresh.refreshToken()),
+                fresh.token().expiresAt(now), fresh.botUserId().orElse(old.botUserId()),
+                fresh.token().scopes().isEmpty() ? old.scopes() : fresh.token().scopes(), now);
+        StoredTokens next = new StoredTokens(previous.connectionUid(), previous.accessToken(), previous.refreshToken(),
+                previous.expiresAt(), previous.scopes(), previous.userId(), previous.userName(), previous.teamId(),
+                previous.teamName(), previous.enterpriseId(), previous.enterpriseName(), previous.appId(),
+                Optional.of(bot), previous.issuedAt(), null);
+        Map<String, String> annotations = new LinkedHashMap<>(annotations(store));
+        annotations.remove(Labels.REFRESH_JOURNAL_BOT);
+        String rv = save(connection, data(next), annotations, expectedResourceVersion);
+        return new StoredTokens(next.connectionUid(), next.accessToken(), next.refreshToken(), next.expiresAt(),
+                next.scopes(), next.userId(), next.userName(), next.teamId(), next.teamName(), next.enterpriseId(),
+                next.enterpriseName(), next.appId(), next.bot(), next.issuedAt(), rv);
+    }
+
+    /** Drops a bot pair Slack no longer accepts, keeping the user token. Compare-and-set. */
+    public void dropBot(SlackUserConnection connection, Secret store, StoredTokens previous, String why,
+            String expectedResourceVersion) {
+        StoredTokens next = new StoredTokens(previous.connectionUid(), previous.accessToken(), previous.refreshToken(),
+                previous.expiresAt(), previous.scopes(), previous.userId(), previous.userName(), previous.teamId(),
+                previous.teamName(), previous.enterpriseId(), previous.enterpriseName(), previous.appId(),
+                Optional.empty(), previous.issuedAt(), null);
+        Map<String, String> annotations = new LinkedHashMap<>(annotations(store));
+        annotations.remove(Labels.REFRESH_JOURNAL_BOT);
+        annotations.put(Labels.BOT_DEAD, why);
+        save(connection, data(next), annotations, expectedResourceVersion);
     }
 
     /**
@@ -187,7 +226,11 @@ public class TokenStore {
     }
 
     public static Optional<Journal> journal(Secret store) {
-        return Optional.ofNullable(annotations(store).get(Labels.REFRESH_JOURNAL)).flatMap(Journal::decode);
+        return journal(store, Labels.REFRESH_JOURNAL);
+    }
+
+    public static Optional<Journal> journal(Secret store, String journalAnnotation) {
+        return Optional.ofNullable(annotations(store).get(journalAnnotation)).flatMap(Journal::decode);
     }
 
     /** The refresh journal: a refresh with the token of this digest was started at this time. */
@@ -228,7 +271,7 @@ public class TokenStore {
     }
 
     private static final List<String> TOKEN_KEYS = List.of("access_token", "refresh_token", "bot_access_token",
-            "bot_refresh_token", "bot_expires_at");
+            "bot_refresh_token", "bot_expires_at", "bot_issued_at");
 
     private static Map<String, String> annotations(Secret secret) {
         Map<String, String> a = secret.getMetadata().getAnnotations();
@@ -254,6 +297,7 @@ public class TokenStore {
             bot.expiresAt().ifPresent(t -> data.put("bot_expires_at", t.toString()));
             data.put("bot_user_id", bot.botUserId());
             data.put("bot_scope", String.join(",", bot.scopes()));
+            data.put("bot_issued_at", bot.issuedAt().toString());
         });
         data.put("issued_at", tokens.issuedAt().toString());
         return encode(data);

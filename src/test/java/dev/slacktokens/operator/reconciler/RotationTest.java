@@ -95,6 +95,29 @@ class RotationTest extends OperatorTestBase {
     }
 
     @Test
+    void theBotTokenOfABotPlusUserInstallRotatesToo() {
+        sim("/_sim/settings", Map.of("tokenLifetimeSeconds", 20L), true);
+        var spec = spec("chat:write");
+        spec.setBotScopes(List.of("channels:read"));
+        SlackUserConnection c = create("botrotating", spec);
+        assertThat(new Browser().open(awaitAuthorizeUrl(c)).statusCode()).isEqualTo(200);
+        awaitReady(c, true, "Authorized");
+        Set<String> bots = new LinkedHashSet<>();
+        await().atMost(ROTATIONS).pollInterval(Duration.ofMillis(400)).until(() -> {
+            Map<String, String> workload = decode(client.secrets().inNamespace(ns).withName("botrotating").get());
+            String bot = workload.get("bot_access_token");
+            assertThat(bot).as("the bot token stays in the Secret").isNotNull();
+            given().baseUri(OperatorProfile.BASE).header("Authorization", "Bearer " + bot).post("/api/auth.test")
+                    .then().body("ok", org.hamcrest.Matchers.equalTo(true));
+            bots.add(bot);
+            return bots.size() >= 3;
+        });
+        assertThat(awaitStore(c)).containsKeys("bot_refresh_token", "bot_issued_at");
+        assertThat(storeSecret(c).getMetadata().getAnnotations()).doesNotContainKey(Labels.REFRESH_JOURNAL_BOT);
+        assertThat(simStat("refresh_reuse_after_grace")).isNull();
+    }
+
+    @Test
     void twentyPercentTransientFailuresMissNoExpiry() {
         SlackUserConnection c = authorized("flaky", 20);
         sim("/_sim/faults", Map.of("method", "oauth.v2.access", "error", "internal_error", "probability", 0.2),
