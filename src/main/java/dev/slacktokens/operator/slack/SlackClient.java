@@ -160,7 +160,8 @@ public class SlackClient {
             int status = e.getResponse() == null ? 0 : e.getResponse().getStatus();
             if (status >= 200 && status < 300) {
                 // Slack answered 2xx but the body could not be read as Slack JSON (a proxy page, a truncation).
-                throw new SlackTransientException(method, "invalid_response", "the response was not Slack JSON", e);
+                // No cause: a JSON parser's message quotes the body, which may hold a token.
+                throw new SlackTransientException(method, "invalid_response", "the response was not Slack JSON", null);
             }
             throw new SlackTransientException(method, "http_" + status, null, e);
         } catch (ProcessingException e) {
@@ -172,7 +173,8 @@ public class SlackClient {
                     || String.valueOf(e.getMessage()).toLowerCase().contains("timeout")
                     || String.valueOf(e.getMessage()).toLowerCase().contains("timed out");
             if (findCause(e, com.fasterxml.jackson.core.JacksonException.class) != null) {
-                throw new SlackTransientException(method, "invalid_response", "the response was not Slack JSON", e);
+                // No cause: a JSON parser's message quotes the body, which may hold a token.
+                throw new SlackTransientException(method, "invalid_response", "the response was not Slack JSON", null);
             }
             throw new SlackTransientException(method, timeout ? "timeout" : "connection_failed",
                     e.getClass().getSimpleName(), e);

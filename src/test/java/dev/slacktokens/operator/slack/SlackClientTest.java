@@ -107,6 +107,14 @@ class SlackClientTest {
         var e = catchThrowableOfType(SlackTransientException.class, () -> client.refresh(APP, SlackToken.of(REFRESH)));
         assertThat(e.error()).isEqualTo("invalid_response");
         assertNoSecrets(e);
+        // a truncated answer that holds a token: no parser message (which quotes the body) is kept as a cause
+        CannedSlack.answer(new Canned(200, "application/json", "{\"ok\":true,\"refresh_token\":\"" + REFRESH + "\",",
+                Map.of(), 0));
+        var truncated = catchThrowableOfType(SlackTransientException.class,
+                () -> client.refresh(APP, SlackToken.of(ROTATING)));
+        assertThat(truncated.error()).isEqualTo("invalid_response");
+        assertThat(truncated.getCause()).isNull();
+        assertNoSecrets(truncated);
     }
 
     @Test
