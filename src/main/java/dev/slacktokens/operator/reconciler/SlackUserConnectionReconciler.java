@@ -132,7 +132,7 @@ public class SlackUserConnectionReconciler implements Reconciler<SlackUserConnec
         String reauthorize = TokenLifecycle.annotation(c, Labels.REAUTHORIZE_REQUEST);
         if (storeSecret.isPresent() && reauthorize != null && !reauthorize.equals(
                 TokenStore.annotation(storeSecret.get(), Labels.REAUTHORIZE_HANDLED).orElse(null))) {
-            refresher.discard(c, storeSecret.get(), Map.of(Labels.REAUTHORIZE_HANDLED, reauthorize));
+            refresher.discard(storeSecret.get(), Map.of(Labels.REAUTHORIZE_HANDLED, reauthorize));
             return withoutTokens(c, ctx, status, store.fetch(c.getMetadata().getUid()));
         }
         if (storeSecret.isEmpty() && c.getSpec().getImportFrom() != null) {

@@ -201,7 +201,7 @@ public class TokenRefresher {
      * Discards the tokens on request ({@code slacktokens.dev/reauthorize}): revokes them at Slack (best effort) and
      * drops them from the store, so that a new consent is needed.
      */
-    public void discard(SlackUserConnection connection, Secret storeSecret, java.util.Map<String, String> handled) {
+    public void discard(Secret storeSecret, java.util.Map<String, String> handled) {
         TokenStore.parse(storeSecret).ifPresent(tokens -> {
             for (var token : java.util.stream.Stream.concat(java.util.stream.Stream.of(tokens.accessToken()),
                     tokens.refreshToken().stream()).toList()) {
@@ -213,10 +213,9 @@ public class TokenRefresher {
             }
         });
         try {
-            store.markDead(connection, storeSecret, Reason.ReauthorizationRequired.name(), "Re-authorization was "
+            store.markDead(storeSecret, Reason.ReauthorizationRequired.name(), "Re-authorization was "
                     + "requested (annotation slacktokens.dev/reauthorize); the old tokens were revoked. Open "
-                    + "status.authorizeUrl to authorize again", storeSecret.getMetadata().getResourceVersion(),
-                    handled);
+                    + "status.authorizeUrl to authorize again", handled);
         } catch (TokenStore.ConflictException e) {
             // Someone else wrote the store meanwhile; the request is still unhandled and is looked at again.
         }
@@ -239,8 +238,7 @@ public class TokenRefresher {
                         : "Slack no longer accepts the refresh token (" + e.error() + ")")
                 + "; a Slack user must authorize again: open status.authorizeUrl";
         try {
-            store.markDead(connection, current.get(), Reason.ReauthorizationRequired.name(), message,
-                    current.get().getMetadata().getResourceVersion());
+            store.markDead(current.get(), Reason.ReauthorizationRequired.name(), message);
         } catch (TokenStore.ConflictException conflict) {
             return new Outcome.Superseded();
         }

@@ -22,6 +22,18 @@ public record StoredTokens(String connectionUid, SlackToken accessToken, Optiona
         scopes = List.copyOf(scopes);
     }
 
+    /** The same tokens with another bot pair (or none). */
+    public StoredTokens withBot(Optional<BotTokens> newBot) {
+        return new StoredTokens(connectionUid, accessToken, refreshToken, expiresAt, scopes, userId, userName, teamId,
+                teamName, enterpriseId, enterpriseName, appId, newBot, issuedAt, resourceVersion);
+    }
+
+    /** The same tokens as stored at another resourceVersion. */
+    public StoredTokens withResourceVersion(String newResourceVersion) {
+        return new StoredTokens(connectionUid, accessToken, refreshToken, expiresAt, scopes, userId, userName, teamId,
+                teamName, enterpriseId, enterpriseName, appId, bot, issuedAt, newResourceVersion);
+    }
+
     /** The bot half of a bot+user install. */
     public record BotTokens(SlackToken accessToken, Optional<SlackToken> refreshToken, Optional<Instant> expiresAt,
             String botUserId, List<String> scopes, Instant issuedAt) {

@@ -149,25 +149,16 @@ public class TokenStore {
         var bot = new StoredTokens.BotTokens(fresh.token().accessToken(), Optional.of(fresh.refreshToken()),
                 fresh.token().expiresAt(now), fresh.botUserId().orElse(old.botUserId()),
                 fresh.token().scopes().isEmpty() ? old.scopes() : fresh.token().scopes(), now);
-        StoredTokens next = new StoredTokens(previous.connectionUid(), previous.accessToken(), previous.refreshToken(),
-                previous.expiresAt(), previous.scopes(), previous.userId(), previous.userName(), previous.teamId(),
-                previous.teamName(), previous.enterpriseId(), previous.enterpriseName(), previous.appId(),
-                Optional.of(bot), previous.issuedAt(), null);
+        StoredTokens next = previous.withBot(Optional.of(bot));
         Map<String, String> annotations = new LinkedHashMap<>(annotations(store));
         annotations.remove(Labels.REFRESH_JOURNAL_BOT);
-        String rv = save(connection, data(next), annotations, expectedResourceVersion);
-        return new StoredTokens(next.connectionUid(), next.accessToken(), next.refreshToken(), next.expiresAt(),
-                next.scopes(), next.userId(), next.userName(), next.teamId(), next.teamName(), next.enterpriseId(),
-                next.enterpriseName(), next.appId(), next.bot(), next.issuedAt(), rv);
+        return next.withResourceVersion(save(connection, data(next), annotations, expectedResourceVersion));
     }
 
     /** Drops a bot pair Slack no longer accepts, keeping the user token. Compare-and-set. */
     public void dropBot(SlackUserConnection connection, Secret store, StoredTokens previous, String why,
             String expectedResourceVersion) {
-        StoredTokens next = new StoredTokens(previous.connectionUid(), previous.accessToken(), previous.refreshToken(),
-                previous.expiresAt(), previous.scopes(), previous.userId(), previous.userName(), previous.teamId(),
-                previous.teamName(), previous.enterpriseId(), previous.enterpriseName(), previous.appId(),
-                Optional.empty(), previous.issuedAt(), null);
+        StoredTokens next = previous.withBot(Optional.empty());
         Map<String, String> annotations = new LinkedHashMap<>(annotations(store));
         annotations.remove(Labels.REFRESH_JOURNAL_BOT);
         annotations.put(Labels.BOT_DEAD, why);
@@ -190,27 +181,25 @@ public class TokenStore {
         Map<String, String> annotations = new LinkedHashMap<>(annotations(store));
         annotations.remove(Labels.REFRESH_JOURNAL);
         annotations.putAll(extraAnnotations);
-        String rv = save(connection, data(next), annotations, expectedResourceVersion);
-        return new StoredTokens(next.connectionUid(), next.accessToken(), next.refreshToken(), next.expiresAt(),
-                next.scopes(), next.userId(), next.userName(), next.teamId(), next.teamName(), next.enterpriseId(),
-                next.enterpriseName(), next.appId(), next.bot(), next.issuedAt(), rv);
+        return next.withResourceVersion(save(connection, data(next), annotations, expectedResourceVersion));
     }
 
     /**
-     * Drops the dead tokens (access, refresh, bot) and records why, keeping the identity. Compare-and-set.
+     * Drops the dead tokens (access, refresh, bot) and records why, keeping the identity. Compare-and-set on the
+     * given store's resourceVersion; the store's labels say whose it is (the events endpoint has no connection).
      */
-    public void markDead(SlackUserConnection connection, Secret store, String reason, String message,
-            String expectedResourceVersion) {
-        markDead(connection, store, reason, message, expectedResourceVersion, Map.of());
+    public void markDead(Secret store, String reason, String message) {
+        markDead(store, reason, message, Map.of());
     }
 
-    public void markDead(SlackUserConnection connection, Secret store, String reason, String message,
-            String expectedResourceVersion, Map<String, String> extraAnnotations) {
+    public void markDead(Secret store, String reason, String message, Map<String, String> extraAnnotations) {
+        var labels = store.getMetadata().getLabels();
         Map<String, String> annotations = new LinkedHashMap<>(annotations(store));
         annotations.remove(Labels.REFRESH_JOURNAL);
         annotations.put(Labels.DEAD, reason + ": " + message);
         annotations.putAll(extraAnnotations);
-        save(connection, withoutTokens(store), annotations, expectedResourceVersion);
+        save(labels.get(Labels.CONNECTION_NAMESPACE), labels.get(Labels.CONNECTION), labels.get(Labels.CONNECTION_UID),
+                withoutTokens(store), annotations, store.getMetadata().getResourceVersion());
     }
 
     private static Map<String, String> withoutTokens(Secret store) {
@@ -308,16 +297,6 @@ public class TokenStore {
             Map<String, String> annotations, String expectedResourceVersion) {
         return save(connection.getMetadata().getNamespace(), connection.getMetadata().getName(),
                 connection.getMetadata().getUid(), encodedData, annotations, expectedResourceVersion);
-    }
-
-    /** Drops a store's tokens knowing only the store (the events endpoint has no connection object at hand). */
-    public void markDead(Secret store, String reason, String message) {
-        var labels = store.getMetadata().getLabels();
-        Map<String, String> annotations = new LinkedHashMap<>(annotations(store));
-        annotations.remove(Labels.REFRESH_JOURNAL);
-        annotations.put(Labels.DEAD, reason + ": " + message);
-        save(labels.get(Labels.CONNECTION_NAMESPACE), labels.get(Labels.CONNECTION), labels.get(Labels.CONNECTION_UID),
-                withoutTokens(store), annotations, store.getMetadata().getResourceVersion());
     }
 
     /** Deletes a connection's token store (finalizer). */
