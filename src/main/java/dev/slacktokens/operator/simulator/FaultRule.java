@@ -12,9 +12,16 @@ package dev.slacktokens.operator.simulator;
  * @param probability      chance that a call is affected, 0..1
  * @param count            how many calls at most are affected; -1 for no limit
  * @param latencyMillis    delay added before answering
+ * @param tokenType        only calls made with a token of this type: {@code user} or {@code bot} (the refresh token
+ *                         of an {@code oauth.v2.access} refresh, the bearer token otherwise); null for every call
  */
 public record FaultRule(String method, String error, int httpStatus, long retryAfterSeconds, double probability,
-        int count, long latencyMillis) {
+        int count, long latencyMillis, String tokenType) {
+
+    public FaultRule(String method, String error, int httpStatus, long retryAfterSeconds, double probability,
+            int count, long latencyMillis) {
+        this(method, error, httpStatus, retryAfterSeconds, probability, count, latencyMillis, null);
+    }
 
     public FaultRule {
         if (method == null || method.isBlank()) {
@@ -29,13 +36,17 @@ public record FaultRule(String method, String error, int httpStatus, long retryA
         if (httpStatus == 429 && retryAfterSeconds <= 0) {
             retryAfterSeconds = 1;
         }
+        if (tokenType != null && !tokenType.equals("user") && !tokenType.equals("bot")) {
+            throw new IllegalArgumentException("tokenType must be user or bot");
+        }
         if ((error == null || error.isBlank()) && httpStatus == 0 && latencyMillis <= 0) {
             throw new IllegalArgumentException("a fault needs an error, an httpStatus or a latency");
         }
     }
 
-    boolean matches(String calledMethod) {
-        return "*".equals(method) || method.equals(calledMethod);
+    boolean matches(String calledMethod, String calledTokenType) {
+        return ("*".equals(method) || method.equals(calledMethod))
+                && (tokenType == null || tokenType.equals(calledTokenType));
     }
 
     /** Whether the fault changes the answer (rather than only delaying it). */

@@ -159,7 +159,7 @@ public class SimulatorAdminResource {
 
     /** A fault; absent probability means always, absent count means no limit. */
     public record FaultRequest(String method, String error, Integer httpStatus, Long retryAfterSeconds,
-            Double probability, Integer count, Long latencyMillis) {
+            Double probability, Integer count, Long latencyMillis, String tokenType) {
     }
 
     @GET
@@ -174,7 +174,7 @@ public class SimulatorAdminResource {
     public FaultRule addFault(FaultRequest r) {
         return guard(() -> {
             FaultRule rule = new FaultRule(r.method(), r.error(), or(r.httpStatus(), 0), or(r.retryAfterSeconds(), 0L),
-                    or(r.probability(), 1.0), or(r.count(), -1), or(r.latencyMillis(), 0L));
+                    or(r.probability(), 1.0), or(r.count(), -1), or(r.latencyMillis(), 0L), r.tokenType());
             simulator.addFault(rule);
             return rule;
         });

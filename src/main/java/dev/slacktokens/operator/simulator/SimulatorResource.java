@@ -54,7 +54,8 @@ public class SimulatorResource {
     }
 
     private Response call(String method, String authorization, Map<String, String> params) {
-        SlackSimulator.FaultDecision fault = simulator.beforeCall(method);
+        String token = "oauth.v2.access".equals(method) ? params.get("refresh_token") : bearer(authorization);
+        SlackSimulator.FaultDecision fault = simulator.beforeCall(method, token != null ? token : params.get("token"));
         if (fault.latencyMillis() > 0) {
             sleep(fault.latencyMillis());
         }

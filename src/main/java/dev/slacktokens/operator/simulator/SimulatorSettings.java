@@ -41,6 +41,8 @@ public record SimulatorSettings(long tokenLifetimeSeconds, long refreshGraceSeco
         /** Each use mints a new, different pair (what Slack does: node-slack-sdk#2504). */
         MINT_NEW,
         /** The reuse returns the pair the first use minted. */
-        RETURN_SAME
+        RETURN_SAME,
+        /** The reuse mints a new pair and revokes the pair the previous use minted (only the newest works). */
+        INVALIDATE_EARLIER
     }
 }

@@ -314,10 +314,20 @@ public class SlackSimulator {
 
     /** Decides, before a Web API method runs, whether a fault or a rate limit answers instead. */
     public synchronized FaultDecision beforeCall(String method) {
+        return beforeCall(method, null);
+    }
+
+    /**
+     * The same, for a call made with a token (the refresh token of a refresh, the bearer token otherwise), so that a
+     * fault can target user or bot tokens only.
+     */
+    public synchronized FaultDecision beforeCall(String method, String tokenValue) {
+        Token used = tokenValue == null ? null : tokens.get(tokenValue);
+        String tokenType = used == null ? null : used.type;
         long latency = 0;
         SimResponse answer = null;
         for (FaultRule rule : faults) {
-            if (!rule.matches(method) || (answer != null && rule.altersAnswer())) {
+            if (!rule.matches(method, tokenType) || (answer != null && rule.altersAnswer())) {
                 continue;
             }
             int fired = faultFired.getOrDefault(rule, 0);
@@ -563,11 +573,18 @@ public class SlackSimulator {
                 count("refreshes");
                 return flatPair(app, rt, new Token[] { rt.mintedAccess, rt.mintedRefresh });
             }
+            if (settings.reusePolicy() == SimulatorSettings.ReusePolicy.INVALIDATE_EARLIER) {
+                // The pair the previous use minted dies; only the newest one works.
+                rt.mintedAccess.revoked = true;
+                rt.mintedRefresh.revoked = true;
+                count("refresh_pairs_invalidated_by_reuse");
+            }
         } else {
             rt.usedAt = now;
         }
         Token[] pair = issuePair(app, rt.type, rt.teamId, rt.enterpriseInstall, rt.userId, rt.botUserId, rt.scopes);
-        if (rt.mintedAccess == null) {
+        if (rt.mintedAccess == null
+                || settings.reusePolicy() == SimulatorSettings.ReusePolicy.INVALIDATE_EARLIER) {
             rt.mintedAccess = pair[0];
             rt.mintedRefresh = pair[1];
         }
@@ -743,6 +760,10 @@ public class SlackSimulator {
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("token", "sim-verification-token");
         body.put("team_id", teamId);
+        Team team = teams.get(teamId);
+        if (team != null && team.enterpriseId() != null) {
+            body.put("enterprise_id", team.enterpriseId());
+        }
         body.put("api_app_id", app.appId());
         body.put("event", event);
         body.put("type", "event_callback");

@@ -202,6 +202,38 @@ class SlackSimulatorTest {
     }
 
     @Test
+    void invalidateEarlierPolicyKillsThePairThePreviousUseMinted() {
+        sim.updateSettings(new SimulatorSettings(43200, 60, 600, SimulatorSettings.ReusePolicy.INVALIDATE_EARLIER,
+                null, Map.of()));
+        String rt = refreshTokenOfNewGrant();
+        Map<String, Object> first = refresh(rt).body();
+        Map<String, Object> second = refresh(rt).body();
+        assertThat(second).containsEntry("ok", true);
+        assertThat(second.get("refresh_token")).isNotEqualTo(first.get("refresh_token"));
+        assertThat(sim.authTest((String) first.get("access_token")).error()).isEqualTo("token_revoked");
+        assertThat(refresh((String) first.get("refresh_token")).error()).isEqualTo("invalid_refresh_token");
+        assertThat(sim.authTest((String) second.get("access_token")).body()).containsEntry("ok", true);
+        assertThat(refresh((String) second.get("refresh_token")).body()).containsEntry("ok", true);
+        // a third use kills the second pair in turn
+        Map<String, Object> third = refresh(rt).body();
+        assertThat(sim.authTest((String) second.get("access_token")).error()).isEqualTo("token_revoked");
+        assertThat(sim.authTest((String) third.get("access_token")).body()).containsEntry("ok", true);
+    }
+
+    @Test
+    void faultsCanTargetBotOrUserTokensOnly() {
+        Map<String, Object> grant = exchange(code("chat:write", "channels:read"), REDIRECT).body();
+        String userRt = (String) map(grant, "authed_user").get("refresh_token");
+        String botRt = (String) grant.get("refresh_token");
+        sim.addFault(new FaultRule("oauth.v2.access", null, 503, 0, 1.0, -1, 0, "bot"));
+        assertThat(sim.beforeCall("oauth.v2.access", botRt).answer().status()).isEqualTo(503);
+        assertThat(sim.beforeCall("oauth.v2.access", userRt).answer()).isNull();
+        assertThat(sim.beforeCall("oauth.v2.access", null).answer()).as("a code exchange").isNull();
+        assertThatThrownBy(() -> new FaultRule("auth.test", "internal_error", 0, 0, 1, -1, 0, "app"))
+                .hasMessageContaining("user or bot");
+    }
+
+    @Test
     void unknownOrForeignRefreshTokenIsInvalid() {
         assertThat(refresh("xoxe-1-nope").error()).isEqualTo("invalid_refresh_token");
         sim.putApp(new SlackSimulator.App("3333.4444", "other", "A0OTHER01", true, false, List.of()));
