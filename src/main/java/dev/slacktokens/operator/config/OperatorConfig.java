@@ -44,11 +44,18 @@ public interface OperatorConfig {
     Duration refreshBefore();
 
     /**
-     * Test-only fault hooks (crash a refresh right after Slack answered). Never enable in production: it exists so
-     * that the crash-safety tests can show recovery.
+     * The failsafe: every connection is reconciled again at least this often, whatever happened in the last pass (an
+     * exception, a lost event), so none is left unattended until its next refresh.
      */
-    @WithDefault("false")
-    boolean testFaultHooks();
+    @WithDefault("10m")
+    Duration resyncInterval();
+
+    /**
+     * How long a refreshed pair that the token store refused to take (API server error, timeout, webhook) is retried
+     * in place before the pass fails; the pair is kept in memory and written first by the next pass.
+     */
+    @WithDefault("30s")
+    Duration storeWriteRetry();
 
     /** Write Secrets with server-side apply (one field manager). Off only for the CRUD mock server in tests. */
     @WithDefault("true")

@@ -47,6 +47,6 @@ final class SecretSources {
         if (labels == null || labels.get(Labels.CONNECTION) == null || labels.get(Labels.CONNECTION_NAMESPACE) == null) {
             return Set.of();
         }
-        return Set.of(new ResourceID(labels.get(Labels.CONNECTION), labels.get(Labels.CONNECTION_NAMESPACE)));
+        return Set.of(new ResourceID(TokenStore.connectionName(store), labels.get(Labels.CONNECTION_NAMESPACE)));
     }
 }

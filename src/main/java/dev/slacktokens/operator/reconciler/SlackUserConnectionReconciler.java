@@ -1,6 +1,8 @@
 package dev.slacktokens.operator.reconciler;
 
 import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -24,6 +26,7 @@ import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.DeleteControl;
+import io.javaoperatorsdk.operator.api.reconciler.ErrorStatusUpdateControl;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
@@ -40,7 +43,9 @@ public class SlackUserConnectionReconciler implements Reconciler<SlackUserConnec
 
     public static final String NAME = "slackuserconnection";
     /** A referenced Secret is not watched: look again this often while it is missing. */
-    static final java.time.Duration RECHECK_MISSING_SECRET = java.time.Duration.ofMinutes(1);
+    static final Duration RECHECK_MISSING_SECRET = Duration.ofMinutes(1);
+    /** After JOSDK's retries of a failing pass are spent, the next try comes this much later. */
+    static final Duration RETRY_AFTER_EXHAUSTED = Duration.ofMinutes(1);
 
     private final TokenStore store;
     private final TokenLifecycle lifecycle;
@@ -91,11 +96,38 @@ public class SlackUserConnectionReconciler implements Reconciler<SlackUserConnec
                 c.getMetadata().getGeneration(), clock.instant());
         recordTransition(c, previousReason, step.refreshedNow());
         metrics.connection(c.getMetadata().getNamespace(), c.getMetadata().getName(), step.reason(),
-                status.getExpiresAt() == null ? null : (double) java.time.Instant.parse(status.getExpiresAt())
+                status.getExpiresAt() == null ? null : (double) Instant.parse(status.getExpiresAt())
                         .getEpochSecond());
         UpdateControl<SlackUserConnection> control = Objects.equals(before, Serialization.asJson(status))
                 ? UpdateControl.noUpdate() : UpdateControl.patchStatus(c);
-        return step.requeue() == null ? control : control.rescheduleAfter(step.requeue());
+        // The failsafe: whatever the step says, look again within the resync interval.
+        Duration resync = config.resyncInterval();
+        return control.rescheduleAfter(step.requeue() == null || step.requeue().compareTo(resync) > 0 ? resync
+                : step.requeue());
+    }
+
+    /**
+     * A pass that threw (an API server error, a token store that refused a refreshed pair) is shown, not swallowed:
+     * Ready keeps its status while the token is still valid, with reason ReconcileError and what failed. JOSDK
+     * retries with backoff; once its retries are spent, the connection is looked at again after the retry interval
+     * instead of being left alone until the next event.
+     */
+    @Override
+    public ErrorStatusUpdateControl<SlackUserConnection> updateErrorStatus(SlackUserConnection c,
+            Context<SlackUserConnection> ctx, Exception e) {
+        SlackUserConnectionStatus status = c.getStatus() != null ? c.getStatus() : new SlackUserConnectionStatus();
+        c.setStatus(status);
+        Instant now = clock.instant();
+        boolean valid = ReadyCondition.get(status).map(x -> "True".equals(x.getStatus())).orElse(false)
+                && status.getExpiresAt() != null && Instant.parse(status.getExpiresAt()).isAfter(now);
+        boolean last = ctx.getRetryInfo().map(r -> r.isLastAttempt()).orElse(false);
+        String message = "Reconciliation failed (" + ReconcileErrors.describe(e) + "); "
+                + (last ? "retries spent, next try in " + RETRY_AFTER_EXHAUSTED.toSeconds() + " s" : "retrying");
+        String previousReason = ReadyCondition.set(status, valid, Reason.ReconcileError, message,
+                c.getMetadata().getGeneration(), now);
+        recordTransition(c, previousReason, false);
+        ErrorStatusUpdateControl<SlackUserConnection> control = ErrorStatusUpdateControl.patchStatus(c);
+        return last ? control.withNoRetry().rescheduleAfter(RETRY_AFTER_EXHAUSTED) : control;
     }
 
     @Override
@@ -134,6 +166,11 @@ public class SlackUserConnectionReconciler implements Reconciler<SlackUserConnec
                 TokenStore.annotation(storeSecret.get(), Labels.REAUTHORIZE_HANDLED).orElse(null))) {
             refresher.discard(storeSecret.get(), Map.of(Labels.REAUTHORIZE_HANDLED, reauthorize));
             return withoutTokens(c, ctx, status, store.fetch(c.getMetadata().getUid()));
+        }
+        if (storeSecret.isEmpty() && c.getSpec().getImportFrom() != null) {
+            // Slack exchanges a token once: decide "not imported yet" from the API server, not from a cache that may
+            // not have seen the store the last pass wrote.
+            storeSecret = store.fetch(c.getMetadata().getUid());
         }
         if (storeSecret.isEmpty() && c.getSpec().getImportFrom() != null) {
             Optional<LegacyImport.Refusal> refusal = legacyImport.run(c, app);

@@ -17,9 +17,10 @@ import dev.slacktokens.operator.api.v1alpha1.SlackUserConnectionStatus;
 import dev.slacktokens.operator.config.OperatorConfig;
 import dev.slacktokens.operator.oauth.AuthorizeLinks;
 import dev.slacktokens.operator.slack.ClientCredentials;
-import dev.slacktokens.operator.slack.SlackRateLimitedException;
 import dev.slacktokens.operator.store.Labels;
+import dev.slacktokens.operator.store.RefreshJournal;
 import dev.slacktokens.operator.store.StoredTokens;
+import dev.slacktokens.operator.store.TokenPair;
 import dev.slacktokens.operator.store.TokenStore;
 import io.fabric8.kubernetes.api.model.Secret;
 
@@ -50,24 +51,32 @@ public class TokenLifecycle {
             StoredTokens tokens, ClientCredentials app, Consumer<Secret> project) {
         Instant now = clock.instant();
         forgetOlderHistory(status, tokens);
-        RefreshPolicy.Decision decision = decide(c, status, tokens, storeSecret, now);
         String request = annotation(c, Labels.REFRESH_REQUEST);
-        // A manual request forces a refresh, but not past a pending failure's backoff (no hot loop on Slack).
         boolean manual = request != null
-                && !request.equals(TokenStore.annotation(storeSecret, Labels.REFRESH_HANDLED).orElse(null))
-                && Optional.ofNullable(status.getFailedRefreshAttempts()).orElse(0) == 0;
-        Step failed = null;
+                && !request.equals(TokenStore.annotation(storeSecret, Labels.REFRESH_HANDLED).orElse(null));
+        String uid = c.getMetadata().getUid();
+        Duration margin = refreshBefore(c);
+        RefreshSchedule.Due user = RefreshSchedule.of(TokenPair.USER, uid, tokens,
+                TokenStore.journal(storeSecret, TokenPair.USER), manual, margin, now);
+        Optional<RefreshJournal> failures = user.failures();
+        Duration requeue = user.waitFrom(now).orElse(null);
         boolean refreshedNow = false;
-        if ((decision.refreshNow() || manual) && tokens.refreshToken().isPresent() && !refresher.halted()) {
-            var outcome = refresher.refresh(c, storeSecret, tokens, app,
+        boolean attempted = false;
+        Duration queued = null;
+        if (user.now() && refresher.halted()) {
+            requeue = RefreshPolicy.MIN_WAIT;
+        } else if (user.now()) {
+            attempted = true;
+            var outcome = refresher.refresh(c, storeSecret, TokenPair.USER, app,
                     manual ? Map.of(Labels.REFRESH_HANDLED, request) : Map.of());
             if (outcome instanceof TokenRefresher.Outcome.Refreshed r) {
                 tokens = r.tokens();
                 refreshedNow = true;
+                failures = Optional.empty();
                 status.setLastRefreshTime(clock.instant().toString());
-                status.setFailedRefreshAttempts(null);
-                status.setLastFailureTime(null);
-                decision = decide(c, status, tokens, null, clock.instant());
+                user = RefreshSchedule.of(TokenPair.USER, uid, tokens, Optional.empty(), false, margin,
+                        clock.instant());
+                requeue = user.waitFrom(clock.instant()).orElse(null);
             } else if (outcome instanceof TokenRefresher.Outcome.Dead) {
                 return Optional.empty();
             } else if (outcome instanceof TokenRefresher.Outcome.Superseded) {
@@ -76,34 +85,48 @@ public class TokenLifecycle {
                         Reason.valueOf(x.getReason()), x.getMessage(), RefreshPolicy.MIN_WAIT))
                         .orElse(new Step(false, Reason.AwaitingAuthorization, "The token store changed; looking again",
                                 RefreshPolicy.MIN_WAIT)));
-            } else {
-                failed = failure(c, status, tokens, outcome, now);
-                decision = decide(c, status, tokens, null, now);
+            } else if (outcome instanceof TokenRefresher.Outcome.Queued q) {
+                queued = q.delay();
+                requeue = q.delay();
+            } else if (outcome instanceof TokenRefresher.Outcome.Failed f) {
+                failures = Optional.of(f.journal());
+                user = new RefreshSchedule.Due(false, f.journal().retryAt(), failures);
+                requeue = user.waitFrom(clock.instant()).orElse(RefreshPolicy.MIN_WAIT);
             }
         } else if (manual && tokens.refreshToken().isEmpty()) {
             store.markHandled(c, storeSecret, Labels.REFRESH_HANDLED, request,
                     storeSecret.getMetadata().getResourceVersion());
         }
-        if (failed == null && !refreshedNow) {
-            failed = pendingFailure(status, tokens, now);
-        }
-        BotStep bot = failed == null ? bot(c, storeSecret, tokens, app, now) : BotStep.NONE;
+        // The bot pair goes on its own schedule, but not in a pass where the user refresh just failed at Slack.
+        BotStep bot = attempted && !refreshedNow ? BotStep.NONE : bot(c, storeSecret, tokens, app, margin);
         tokens = bot.tokens() != null ? bot.tokens() : tokens;
         refreshedNow |= bot.refreshed();
         project.accept(store.desiredWorkloadSecret(c, ConnectionStatus.secretName(c), tokens));
         ConnectionStatus.showIdentity(status, c, tokens);
-        status.setRefreshAt(decision.refreshAt().map(Instant::toString).orElse(null));
-        boolean canRefresh = tokens.refreshToken().isPresent();
-        Duration requeue = decision.waitFor()
-                .orElse(decision.refreshNow() && canRefresh ? RefreshPolicy.MIN_WAIT : null);
-        if (requeue == null || requeue.compareTo(links.recheckAfter()) > 0) {
-            requeue = links.recheckAfter();
+        status.setRefreshAt(user.at().map(Instant::toString).orElse(null));
+        status.setFailedRefreshAttempts(failures.map(RefreshJournal::failures).orElse(null));
+        status.setLastFailureTime(failures.flatMap(RefreshJournal::failedAt).map(Instant::toString).orElse(null));
+        requeue = shortest(shortest(requeue, bot.requeue()), links.recheckAfter());
+        Instant later = clock.instant();
+        boolean valid = tokens.expiresAt().map(later::isBefore).orElse(true);
+        String validity = valid ? "the current token stays valid until " + tokens.expiresAt().map(Object::toString)
+                .orElse("?") : "the access token EXPIRED at " + tokens.expiresAt().map(Object::toString).orElse("?");
+        if (failures.isPresent()) {
+            RefreshJournal j = failures.get();
+            String next = j.retryAt().map(Object::toString).orElse("?");
+            if (j.invalidClient()) {
+                return Optional.of(new Step(false, Reason.InvalidClient, "Slack rejected the Slack app's credentials ("
+                        + j.error().orElse("?") + "); fix the client id/secret; next try at " + next + "; " + validity,
+                        requeue));
+            }
+            return Optional.of(new Step(valid, Reason.RefreshRetrying, "Refresh attempt " + j.failures() + " failed ("
+                    + j.error().orElse("?") + "); retrying at " + next + "; " + validity, requeue));
         }
-        if (bot.requeue() != null && bot.requeue().compareTo(requeue) < 0) {
-            requeue = bot.requeue();
-        }
-        if (failed != null) {
-            return Optional.of(new Step(failed.ready(), failed.reason(), failed.message(), requeue));
+        if (queued != null && !valid) {
+            return Optional.of(new Step(false, Reason.RefreshRetrying, "The refresh waits for the operator's own "
+                    + "limit on oauth.v2.access (" + config.slack().oauthAccessPerMinute() + " calls per minute, "
+                    + "shared by all connections); next try in " + Math.max(1, queued.toSeconds()) + " s; "
+                    + validity, requeue));
         }
         List<String> missing = ConnectionStatus.missingScopes(c, tokens);
         String where = " is in Secret " + ConnectionStatus.secretName(c);
@@ -121,18 +144,18 @@ public class TokenLifecycle {
                 requeue, refreshedNow));
     }
 
+    private static Duration shortest(Duration a, Duration b) {
+        return a == null ? b : b == null ? a : a.compareTo(b) <= 0 ? a : b;
+    }
+
     /**
-     * Tokens newer than the last refresh or failure came from a new authorization (or import): the refresh history
-     * of the old tokens no longer describes them.
+     * Tokens newer than the last refresh came from a new authorization (or import): the refresh history of the old
+     * tokens no longer describes them.
      */
     private static void forgetOlderHistory(SlackUserConnectionStatus status, StoredTokens tokens) {
-        Instant issued = tokens.issuedAt();
-        if (status.getLastRefreshTime() != null && issued.isAfter(Instant.parse(status.getLastRefreshTime()))) {
+        if (status.getLastRefreshTime() != null
+                && tokens.issuedAt().isAfter(Instant.parse(status.getLastRefreshTime()))) {
             status.setLastRefreshTime(null);
-        }
-        if (status.getLastFailureTime() != null && issued.isAfter(Instant.parse(status.getLastFailureTime()))) {
-            status.setLastFailureTime(null);
-            status.setFailedRefreshAttempts(null);
         }
     }
 
@@ -141,109 +164,53 @@ public class TokenLifecycle {
         static final BotStep NONE = new BotStep(null, false, null, "");
     }
 
-    /** A failing bot refresh is retried this often (its failures do not drive the connection's condition). */
-    static final Duration BOT_RETRY = Duration.ofSeconds(30);
-
     /**
      * The bot pair of a bot+user install rotates on its own schedule (it was issued at another time than the user
-     * token after the first refresh). Its failures are retried every {@link #BOT_RETRY} and noted in the message; the
-     * Ready condition follows the user token, which is what the connection is for.
+     * token after the first refresh), with the same protocol and its own journal. Its failures are noted in the
+     * message; the Ready condition follows the user token, which is what the connection is for.
      */
     private BotStep bot(SlackUserConnection c, Secret storeSecret, StoredTokens tokens, ClientCredentials app,
-            Instant now) {
-        if (tokens.bot().isEmpty() || tokens.bot().get().refreshToken().isEmpty()
-                || tokens.bot().get().expiresAt().isEmpty()) {
+            Duration margin) {
+        if (tokens.bot().flatMap(StoredTokens.BotTokens::refreshToken).isEmpty()) {
             return BotStep.NONE;
-        }
-        var bot = tokens.bot().get();
-        boolean journalOpen = TokenStore.journal(storeSecret, Labels.REFRESH_JOURNAL_BOT)
-                .map(j -> j.isFor(bot.refreshToken().get())).orElse(false);
-        RefreshPolicy.Decision d = RefreshPolicy.decide(c.getMetadata().getUid() + "/bot", bot.issuedAt(),
-                bot.expiresAt(), refreshBefore(c), 0, Optional.empty(), Optional.empty(), now);
-        if ((!d.refreshNow() && !journalOpen) || refresher.halted()) {
-            return new BotStep(null, false, d.waitFor().orElse(RefreshPolicy.MIN_WAIT), "");
         }
         // The user refresh of this pass (if any) moved the store on: work from what it holds now.
         Secret current = tokens.resourceVersion() != null
                 && !tokens.resourceVersion().equals(storeSecret.getMetadata().getResourceVersion())
                         ? store.fetch(c.getMetadata().getUid()).orElse(storeSecret) : storeSecret;
-        var outcome = refresher.refreshBot(c, current, TokenStore.parse(current).orElse(tokens), app);
+        Instant now = clock.instant();
+        RefreshSchedule.Due due = RefreshSchedule.of(TokenPair.BOT, c.getMetadata().getUid(),
+                TokenStore.parse(current).orElse(tokens), TokenStore.journal(current, TokenPair.BOT), false, margin,
+                now);
+        if (!due.now() || refresher.halted()) {
+            return new BotStep(null, false, due.now() ? RefreshPolicy.MIN_WAIT : due.waitFrom(now).orElse(null),
+                    failureNote(due.failures()));
+        }
+        var outcome = refresher.refresh(c, current, TokenPair.BOT, app, Map.of());
         if (outcome instanceof TokenRefresher.Outcome.Refreshed r) {
-            var next = r.tokens().bot().orElseThrow();
-            Duration wait = RefreshPolicy.decide(c.getMetadata().getUid() + "/bot", next.issuedAt(), next.expiresAt(),
-                    refreshBefore(c), 0, Optional.empty(), Optional.empty(), clock.instant()).waitFor()
-                    .orElse(RefreshPolicy.MIN_WAIT);
-            return new BotStep(r.tokens(), true, wait, "");
+            var next = RefreshSchedule.of(TokenPair.BOT, c.getMetadata().getUid(), r.tokens(), Optional.empty(), false,
+                    margin, clock.instant());
+            return new BotStep(r.tokens(), true, next.waitFrom(clock.instant()).orElse(null), "");
         }
         if (outcome instanceof TokenRefresher.Outcome.Dead dead) {
             return new BotStep(TokenStore.parse(store.fetch(c.getMetadata().getUid()).orElse(current)).orElse(null),
                     false, null, "; " + dead.message());
         }
-        if (outcome instanceof TokenRefresher.Outcome.Superseded) {
-            return new BotStep(null, false, RefreshPolicy.MIN_WAIT, "");
+        if (outcome instanceof TokenRefresher.Outcome.Queued q) {
+            return new BotStep(null, false, q.delay(), "");
         }
-        var cause = outcome instanceof TokenRefresher.Outcome.Retry rt ? rt.cause()
-                : ((TokenRefresher.Outcome.InvalidClient) outcome).cause();
-        return new BotStep(null, false, BOT_RETRY, "; the bot token's refresh failed (" + cause.error()
-                + "), retrying in " + BOT_RETRY.toSeconds() + " s");
+        if (outcome instanceof TokenRefresher.Outcome.Failed f) {
+            var retry = new RefreshSchedule.Due(false, f.journal().retryAt(), Optional.of(f.journal()));
+            return new BotStep(null, false, retry.waitFrom(clock.instant()).orElse(RefreshPolicy.MIN_WAIT),
+                    failureNote(retry.failures()));
+        }
+        return new BotStep(null, false, RefreshPolicy.MIN_WAIT, "");
     }
 
-    /** A failed refresh: counted, timed, and Ready only while the current access token is still valid. */
-    private Step failure(SlackUserConnection c, SlackUserConnectionStatus status, StoredTokens tokens,
-            TokenRefresher.Outcome outcome, Instant now) {
-        int attempts = Optional.ofNullable(status.getFailedRefreshAttempts()).orElse(0) + 1;
-        status.setFailedRefreshAttempts(attempts);
-        status.setLastFailureTime(now.toString());
-        var cause = outcome instanceof TokenRefresher.Outcome.Retry r ? r.cause()
-                : ((TokenRefresher.Outcome.InvalidClient) outcome).cause();
-        Optional<Duration> retryAfter = cause instanceof SlackRateLimitedException rl ? Optional.of(rl.retryAfter())
-                : Optional.empty();
-        RefreshPolicy.Decision next = RefreshPolicy.decide(c.getMetadata().getUid(), tokens.issuedAt(),
-                tokens.expiresAt(), refreshBefore(c), attempts, Optional.of(now), retryAfter, now);
-        status.setRefreshAt(next.refreshAt().map(Instant::toString).orElse(null));
-        boolean valid = tokens.expiresAt().map(now::isBefore).orElse(true);
-        String expiry = tokens.expiresAt().map(Object::toString).orElse("?");
-        String validity = valid ? "the current token stays valid until " + expiry
-                : "the access token EXPIRED at " + expiry;
-        if (outcome instanceof TokenRefresher.Outcome.InvalidClient) {
-            return new Step(false, Reason.InvalidClient, "Slack rejected the Slack app's credentials (" + cause.error()
-                    + "); fix the client id/secret; " + validity, null);
-        }
-        return new Step(valid, Reason.RefreshRetrying, "Refresh attempt " + attempts + " failed (" + cause.error()
-                + "); retrying at " + status.getRefreshAt() + "; " + validity, null);
-    }
-
-    /** While a failed refresh waits for its retry, the failure stays visible (Ready drops once the token expired). */
-    private static Step pendingFailure(SlackUserConnectionStatus status, StoredTokens tokens, Instant now) {
-        if (Optional.ofNullable(status.getFailedRefreshAttempts()).orElse(0) == 0) {
-            return null;
-        }
-        return ReadyCondition.get(status)
-                .filter(x -> Reason.RefreshRetrying.name().equals(x.getReason())
-                        || Reason.InvalidClient.name().equals(x.getReason()))
-                .map(x -> new Step("True".equals(x.getStatus()) && tokens.expiresAt().map(now::isBefore).orElse(true),
-                        Reason.valueOf(x.getReason()), x.getMessage(), null))
-                .orElse(null);
-    }
-
-    /**
-     * The policy's decision, plus: an open refresh journal for the current refresh token with no failure recorded
-     * means a refresh was interrupted between Slack's answer and the store write (a crash, a lost leader), so it is
-     * retried at once with the same refresh token, inside Slack's grace period.
-     */
-    private RefreshPolicy.Decision decide(SlackUserConnection c, SlackUserConnectionStatus status, StoredTokens tokens,
-            Secret storeSecret, Instant now) {
-        int attempts = Optional.ofNullable(status.getFailedRefreshAttempts()).orElse(0);
-        Optional<Instant> lastFailure = Optional.ofNullable(status.getLastFailureTime()).map(Instant::parse);
-        // After a failure, status.refreshAt holds the retry time chosen then (it may include a Retry-After).
-        Optional<Duration> retryAfter = attempts > 0 && lastFailure.isPresent() && status.getRefreshAt() != null
-                ? Optional.of(Duration.between(lastFailure.get(), Instant.parse(status.getRefreshAt())))
-                : Optional.empty();
-        boolean journalOpen = storeSecret != null && attempts == 0 && tokens.refreshToken().isPresent()
-                && TokenStore.journal(storeSecret).map(j -> j.isFor(tokens.refreshToken().get())).orElse(false);
-        RefreshPolicy.Decision d = RefreshPolicy.decide(c.getMetadata().getUid(), tokens.issuedAt(),
-                tokens.expiresAt(), refreshBefore(c), attempts, lastFailure, retryAfter, now);
-        return journalOpen ? new RefreshPolicy.Decision(true, d.refreshAt(), Optional.empty()) : d;
+    private static String failureNote(Optional<RefreshJournal> failures) {
+        return failures.map(j -> "; the bot token's refresh failed " + j.failures() + " time(s) ("
+                + j.error().orElse("?") + "), next try at " + j.retryAt().map(Object::toString).orElse("?"))
+                .orElse("");
     }
 
     private Duration refreshBefore(SlackUserConnection c) {

@@ -79,15 +79,29 @@ public class SlackClient {
     }
 
     /**
+     * Takes a permit of the client-side {@code oauth.v2.access} limit for a refresh, or says how long until one frees
+     * up. A refresh over the limit is a wait, not a failure: the caller takes the permit before it writes anything,
+     * then calls {@link #refresh}.
+     */
+    public Optional<Duration> tryAcquireRefreshPermit() {
+        return oauthLimit.tryAcquire();
+    }
+
+    /** The client-side limit on {@code oauth.v2.access} calls per minute. */
+    public int oauthAccessPerMinute() {
+        return oauthLimit.perMinute();
+    }
+
+    /**
      * Rotates a refresh token ({@code oauth.v2.access}, refresh_token grant). The refresh token is single-use:
-     * the caller must persist the returned pair before anything else.
+     * the caller must persist the returned pair before anything else. The caller holds a permit of
+     * {@link #tryAcquireRefreshPermit()}.
      */
     public RefreshedToken refresh(ClientCredentials app, SlackToken refreshToken) {
         MultivaluedMap<String, String> form = new MultivaluedHashMap<>();
         form.putSingle("grant_type", "refresh_token");
         form.putSingle("refresh_token", refreshToken.reveal());
         String method = "oauth.v2.access";
-        limit(method);
         var json = call(method, () -> api.oauthV2Access(basicAuth(app, form), form));
         return SlackResponses.toRefreshed(method, json);
     }

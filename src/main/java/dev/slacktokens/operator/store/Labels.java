@@ -8,7 +8,10 @@ public final class Labels {
     public static final String ROLE = "slacktokens.dev/role";
     public static final String ROLE_STORE = "token-store";
     public static final String ROLE_WORKLOAD = "workload";
+    /** The connection's name as a label value: the name itself, or a shortened unique form past 63 characters. */
     public static final String CONNECTION = "slacktokens.dev/connection";
+    /** On a token store: the connection's full name (a label value is capped at 63 characters, a name is not). */
+    public static final String CONNECTION_NAME = "slacktokens.dev/connection-name";
     public static final String CONNECTION_NAMESPACE = "slacktokens.dev/connection-namespace";
     public static final String CONNECTION_UID = "slacktokens.dev/connection-uid";
     /** Keyed digest of the last OAuth state consumed by a callback, to recognise a replay. */
@@ -36,5 +39,23 @@ public final class Labels {
     public static final String WORKLOAD_SELECTOR = MANAGED_BY + "=" + MANAGER + "," + ROLE + "=" + ROLE_WORKLOAD;
 
     private Labels() {
+    }
+
+    /**
+     * A connection name as a label value. Names of up to 63 characters are used as they are; longer ones (legal for
+     * an object name, not for a label value) become their first 54 characters, a dash and 8 hex digits of their
+     * SHA-256, so that they stay unique and recognisable.
+     */
+    public static String labelValue(String name) {
+        if (name.length() <= 63) {
+            return name;
+        }
+        try {
+            byte[] d = java.security.MessageDigest.getInstance("SHA-256")
+                    .digest(name.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            return name.substring(0, 54) + "-" + java.util.HexFormat.of().formatHex(d, 0, 4);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 }

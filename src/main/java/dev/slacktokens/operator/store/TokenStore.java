@@ -127,61 +127,55 @@ public class TokenStore {
     }
 
     /**
-     * Records, before Slack is called, that a refresh with this refresh token is under way (compare-and-set).
-     * Returns the store's new resourceVersion, which the refresh result must be written against.
+     * Writes a pair's refresh journal (compare-and-set on the store's resourceVersion): before every Slack call, and
+     * with the outcome of a failed one. Returns the store's new resourceVersion.
      */
-    public String openJournal(SlackUserConnection connection, Secret store, SlackToken refreshToken, Instant now) {
-        return openJournal(connection, store, refreshToken, now, Labels.REFRESH_JOURNAL);
-    }
-
-    /** The same, under a given journal annotation (the bot token has its own). */
-    public String openJournal(SlackUserConnection connection, Secret store, SlackToken refreshToken, Instant now,
-            String journalAnnotation) {
-        Map<String, String> annotations = new LinkedHashMap<>(annotations(store));
-        annotations.put(journalAnnotation, Journal.of(refreshToken, now).encode());
-        return save(connection, store.getData(), annotations, store.getMetadata().getResourceVersion());
-    }
-
-    /** Persists a rotated bot pair (the user token untouched) and closes the bot journal. Compare-and-set. */
-    public StoredTokens persistBotRefresh(SlackUserConnection connection, Secret store, StoredTokens previous,
-            RefreshedToken fresh, Instant now, String expectedResourceVersion) {
-        var old = previous.bot().orElseThrow();
-        var bot = new StoredTokens.BotTokens(fresh.token().accessToken(), Optional.of(fresh.refreshToken()),
-                fresh.token().expiresAt(now), fresh.botUserId().orElse(old.botUserId()),
-                fresh.token().scopes().isEmpty() ? old.scopes() : fresh.token().scopes(), now);
-        StoredTokens next = previous.withBot(Optional.of(bot));
-        Map<String, String> annotations = new LinkedHashMap<>(annotations(store));
-        annotations.remove(Labels.REFRESH_JOURNAL_BOT);
-        return next.withResourceVersion(save(connection, data(next), annotations, expectedResourceVersion));
-    }
-
-    /** Drops a bot pair Slack no longer accepts, keeping the user token. Compare-and-set. */
-    public void dropBot(SlackUserConnection connection, Secret store, StoredTokens previous, String why,
+    public String writeJournal(SlackUserConnection connection, Secret store, TokenPair pair, RefreshJournal journal,
             String expectedResourceVersion) {
-        StoredTokens next = previous.withBot(Optional.empty());
         Map<String, String> annotations = new LinkedHashMap<>(annotations(store));
-        annotations.remove(Labels.REFRESH_JOURNAL_BOT);
-        annotations.put(Labels.BOT_DEAD, why);
-        save(connection, data(next), annotations, expectedResourceVersion);
+        annotations.put(pair.journalAnnotation(), journal.encode());
+        return save(connection, store.getData(), annotations, expectedResourceVersion);
     }
 
     /**
-     * Persists a rotated pair and closes the journal, compare-and-set against {@code expectedResourceVersion}.
-     * Values Slack did not send (user id, team, bot token) keep their stored value.
+     * Drops a bot pair Slack no longer accepts, keeping the user token. Compare-and-set on the given store's
+     * resourceVersion; the store's labels say whose it is (the events endpoint has no connection).
      */
-    public StoredTokens persistRefresh(SlackUserConnection connection, Secret store, StoredTokens previous,
-            RefreshedToken fresh, Instant now, String expectedResourceVersion, Map<String, String> extraAnnotations) {
-        StoredTokens next = new StoredTokens(previous.connectionUid(), fresh.token().accessToken(),
-                Optional.of(fresh.refreshToken()), fresh.token().expiresAt(now),
+    public void dropBot(Secret store, String why) {
+        StoredTokens next = parse(store).orElseThrow().withBot(Optional.empty());
+        Map<String, String> annotations = new LinkedHashMap<>(annotations(store));
+        annotations.remove(Labels.REFRESH_JOURNAL_BOT);
+        annotations.put(Labels.BOT_DEAD, why);
+        var labels = store.getMetadata().getLabels();
+        save(labels.get(Labels.CONNECTION_NAMESPACE), connectionName(store), labels.get(Labels.CONNECTION_UID),
+                data(next), annotations, store.getMetadata().getResourceVersion());
+    }
+
+    /**
+     * Persists a rotated pair and closes its journal, compare-and-set against {@code expectedResourceVersion}.
+     * Values Slack did not send (user id, team, scopes) keep their stored value; the other pair is untouched.
+     */
+    public StoredTokens persistRefresh(SlackUserConnection connection, Secret store, TokenPair pair,
+            StoredTokens previous, RefreshedToken fresh, Instant now, String expectedResourceVersion,
+            Map<String, String> extraAnnotations) {
+        StoredTokens next = pair == TokenPair.USER ? new StoredTokens(previous.connectionUid(),
+                fresh.token().accessToken(), Optional.of(fresh.refreshToken()), fresh.token().expiresAt(now),
                 fresh.token().scopes().isEmpty() ? previous.scopes() : fresh.token().scopes(),
                 fresh.userId().orElse(previous.userId()), previous.userName(),
                 fresh.team().map(SlackRef::id).or(previous::teamId), previous.teamName(),
                 fresh.enterprise().map(SlackRef::id).or(previous::enterpriseId), previous.enterpriseName(),
-                Optional.ofNullable(fresh.appId()).or(previous::appId), previous.bot(), now, null);
+                Optional.ofNullable(fresh.appId()).or(previous::appId), previous.bot(), now, null)
+                : previous.withBot(Optional.of(botPair(previous.bot().orElseThrow(), fresh, now)));
         Map<String, String> annotations = new LinkedHashMap<>(annotations(store));
-        annotations.remove(Labels.REFRESH_JOURNAL);
+        annotations.remove(pair.journalAnnotation());
         annotations.putAll(extraAnnotations);
         return next.withResourceVersion(save(connection, data(next), annotations, expectedResourceVersion));
+    }
+
+    private static StoredTokens.BotTokens botPair(StoredTokens.BotTokens old, RefreshedToken fresh, Instant now) {
+        return new StoredTokens.BotTokens(fresh.token().accessToken(), Optional.of(fresh.refreshToken()),
+                fresh.token().expiresAt(now), fresh.botUserId().orElse(old.botUserId()),
+                fresh.token().scopes().isEmpty() ? old.scopes() : fresh.token().scopes(), now);
     }
 
     /**
@@ -196,9 +190,10 @@ public class TokenStore {
         var labels = store.getMetadata().getLabels();
         Map<String, String> annotations = new LinkedHashMap<>(annotations(store));
         annotations.remove(Labels.REFRESH_JOURNAL);
+        annotations.remove(Labels.REFRESH_JOURNAL_BOT);
         annotations.put(Labels.DEAD, reason + ": " + message);
         annotations.putAll(extraAnnotations);
-        save(labels.get(Labels.CONNECTION_NAMESPACE), labels.get(Labels.CONNECTION), labels.get(Labels.CONNECTION_UID),
+        save(labels.get(Labels.CONNECTION_NAMESPACE), connectionName(store), labels.get(Labels.CONNECTION_UID),
                 withoutTokens(store), annotations, store.getMetadata().getResourceVersion());
     }
 
@@ -209,54 +204,21 @@ public class TokenStore {
         return encode(kept);
     }
 
+    /** The name of the connection a store belongs to (the annotation; the label is shortened past 63 characters). */
+    public static String connectionName(Secret store) {
+        String full = annotations(store).get(Labels.CONNECTION_NAME);
+        return full != null ? full : store.getMetadata().getLabels().get(Labels.CONNECTION);
+    }
+
     /** Why the store's tokens were dropped ({@code Reason: message}), if they were. */
     public static Optional<String> dead(Secret store) {
         return Optional.ofNullable(store).map(TokenStore::annotations).map(a -> a.get(Labels.DEAD));
     }
 
-    public static Optional<Journal> journal(Secret store) {
-        return journal(store, Labels.REFRESH_JOURNAL);
-    }
-
-    public static Optional<Journal> journal(Secret store, String journalAnnotation) {
-        return Optional.ofNullable(annotations(store).get(journalAnnotation)).flatMap(Journal::decode);
-    }
-
-    /** The refresh journal: a refresh with the token of this digest was started at this time. */
-    public record Journal(String tokenDigest, Instant startedAt) {
-
-        static Journal of(SlackToken token, Instant now) {
-            return new Journal(digest(token), now);
-        }
-
-        public boolean isFor(SlackToken token) {
-            return tokenDigest.equals(digest(token));
-        }
-
-        String encode() {
-            return tokenDigest + "@" + startedAt;
-        }
-
-        static Optional<Journal> decode(String value) {
-            int at = value.indexOf('@');
-            try {
-                return at < 0 ? Optional.empty()
-                        : Optional.of(new Journal(value.substring(0, at), Instant.parse(value.substring(at + 1))));
-            } catch (RuntimeException e) {
-                return Optional.empty();
-            }
-        }
-
-        /** A short SHA-256 digest: identifies a token without revealing it. */
-        static String digest(SlackToken token) {
-            try {
-                byte[] d = java.security.MessageDigest.getInstance("SHA-256")
-                        .digest(token.reveal().getBytes(StandardCharsets.UTF_8));
-                return java.util.HexFormat.of().formatHex(d, 0, 8);
-            } catch (java.security.NoSuchAlgorithmException e) {
-                throw new IllegalStateException(e);
-            }
-        }
+    /** A pair's refresh journal, if one is open or records failures. */
+    public static Optional<RefreshJournal> journal(Secret store, TokenPair pair) {
+        return Optional.ofNullable(store).flatMap(s -> RefreshJournal.decode(annotations(s)
+                .get(pair.journalAnnotation())));
     }
 
     private static final List<String> TOKEN_KEYS = List.of("access_token", "refresh_token", "bot_access_token",
@@ -311,11 +273,13 @@ public class TokenStore {
     }
 
     private String save(String connectionNamespace, String connectionName, String connectionUid,
-            Map<String, String> encodedData, Map<String, String> annotations, String expectedResourceVersion) {
+            Map<String, String> encodedData, Map<String, String> storeAnnotations, String expectedResourceVersion) {
+        Map<String, String> annotations = new LinkedHashMap<>(storeAnnotations);
+        annotations.put(Labels.CONNECTION_NAME, connectionName);
         Secret desired = new SecretBuilder().withNewMetadata().withName(storeName(connectionUid))
                 .withNamespace(namespace())
                 .addToLabels(Labels.MANAGED_BY, Labels.MANAGER).addToLabels(Labels.ROLE, Labels.ROLE_STORE)
-                .addToLabels(Labels.CONNECTION, connectionName)
+                .addToLabels(Labels.CONNECTION, Labels.labelValue(connectionName))
                 .addToLabels(Labels.CONNECTION_NAMESPACE, connectionNamespace)
                 .addToLabels(Labels.CONNECTION_UID, connectionUid)
                 .withAnnotations(annotations.isEmpty() ? null : annotations)
@@ -371,7 +335,7 @@ public class TokenStore {
         }
         labels.put(Labels.MANAGED_BY, Labels.MANAGER);
         labels.put(Labels.ROLE, Labels.ROLE_WORKLOAD);
-        labels.put(Labels.CONNECTION, connection.getMetadata().getName());
+        labels.put(Labels.CONNECTION, Labels.labelValue(connection.getMetadata().getName()));
         Map<String, String> annotations = new LinkedHashMap<>();
         if (template != null && template.getAnnotations() != null) {
             annotations.putAll(template.getAnnotations());
@@ -388,6 +352,10 @@ public class TokenStore {
                 .endMetadata().withType("Opaque").withData(encode(data)).build();
     }
 
+    /** Every key this operator may write to a workload Secret. */
+    static final List<String> WORKLOAD_KEYS = List.of("access_token", "token_type", "user_id", "team_id",
+            "enterprise_id", "scope", "expires_at", "bot_access_token");
+
     /** Whether the live Secret already carries everything the desired one says (so no write is needed). */
     public static boolean satisfies(Secret live, Secret desired) {
         if (live == null) {
@@ -395,7 +363,13 @@ public class TokenStore {
         }
         var lm = live.getMetadata();
         var dm = desired.getMetadata();
-        return desired.getData().equals(live.getData())
+        Map<String, String> liveData = live.getData() == null ? Map.of() : live.getData();
+        // Keys someone else added are theirs (server-side apply leaves them alone): only ours must match.
+        boolean dataMatches = desired.getData().entrySet().stream()
+                .allMatch(e -> e.getValue().equals(liveData.get(e.getKey())))
+                && WORKLOAD_KEYS.stream().filter(k -> !desired.getData().containsKey(k))
+                        .noneMatch(liveData::containsKey);
+        return dataMatches
                 && lm.getLabels() != null && lm.getLabels().entrySet().containsAll(dm.getLabels().entrySet())
                 && (dm.getAnnotations() == null || (lm.getAnnotations() != null
                         && lm.getAnnotations().entrySet().containsAll(dm.getAnnotations().entrySet())))

@@ -20,7 +20,7 @@ public class OperatorProfile implements QuarkusTestProfile {
     @Override
     public Map<String, String> getConfigOverrides() {
         return Map.of(
-                "slack-operator.test-fault-hooks", "true",
+                "slack-operator.store-write-retry", "5s",
                 "quarkus.http.test-port", Integer.toString(PORT),
                 "slack-operator.enabled", "true",
                 "slack-operator.public-url", BASE,

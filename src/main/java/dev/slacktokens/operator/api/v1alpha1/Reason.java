@@ -21,9 +21,11 @@ public enum Reason {
     /** Slack granted fewer user scopes than requested. */
     MissingScopes,
     /** The tokens were revoked (user deactivated, app uninstalled or auth.revoke). */
-    Revoked;
+    Revoked,
+    /** The last reconciliation failed (for example the API server refused a write); the operator retries. */
+    ReconcileError;
 
     /** All reasons, for field descriptions. */
     public static final String ALL_DESCRIBED = "AwaitingAuthorization, Authorized, Refreshed, RefreshRetrying, "
-            + "ReauthorizationRequired, InvalidSpec, InvalidClient, IdentityMismatch, MissingScopes, Revoked";
+            + "ReauthorizationRequired, InvalidSpec, InvalidClient, IdentityMismatch, MissingScopes, Revoked, ReconcileError";
 }

@@ -1,0 +1,135 @@
+package dev.slacktokens.operator.reconciler;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.time.Duration;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import jakarta.inject.Inject;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import dev.slacktokens.operator.api.v1alpha1.SlackUserConnection;
+import dev.slacktokens.operator.store.Labels;
+import dev.slacktokens.operator.store.TokenStore;
+import dev.slacktokens.operator.testing.Browser;
+import dev.slacktokens.operator.testing.OperatorProfile;
+import dev.slacktokens.operator.testing.OperatorTestBase;
+import dev.slacktokens.operator.testing.WriteCounter;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.TestProfile;
+import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
+
+/**
+ * Faults around a refresh, with 20 s simulated tokens: the token store refusing the refreshed pair, and Slack
+ * failing the bot pair's refreshes for a minute. Nothing is lost, and a failing pair costs a bounded number of Slack
+ * calls and Secret writes.
+ */
+@QuarkusTest
+@WithKubernetesTestServer(crud = true)
+@TestProfile(OperatorProfile.class)
+class RefreshFaultsTest extends OperatorTestBase {
+
+    @Inject
+    RefreshFaultHook faults;
+
+    @AfterEach
+    void cleanUp() {
+        faults.release();
+        client.resources(SlackUserConnection.class).inNamespace(ns).delete();
+    }
+
+    void sim(String path, Map<String, ?> body, boolean put) {
+        var request = given().baseUri(OperatorProfile.BASE).contentType("application/json").body(body);
+        (put ? request.put(path) : request.post(path)).then().statusCode(200);
+    }
+
+    SlackUserConnection authorized(String name, List<String> botScopes) {
+        sim("/_sim/settings", Map.of("tokenLifetimeSeconds", 20L), true);
+        var spec = spec("chat:write");
+        spec.setBotScopes(botScopes);
+        SlackUserConnection c = create(name, spec);
+        assertThat(new Browser().open(awaitAuthorizeUrl(c)).statusCode()).isEqualTo(200);
+        awaitReady(c, true, "Authorized");
+        return c;
+    }
+
+    /**
+     * Defect: a store write that failed with anything but a conflict after Slack answered dropped the new pair;
+     * recovery then depended on reusing the old refresh token inside Slack's grace period.
+     */
+    @Test
+    void aRefreshedPairTheStoreRefusesIsKeptAndWrittenWithoutReusingTheRefreshToken() {
+        SlackUserConnection c = authorized("storefails", null);
+        String before = awaitStore(c).get("refresh_token");
+        faults.failNextPersists(3);
+        await().atMost(WAIT).until(() -> !before.equals(awaitStore(c).get("refresh_token")));
+        assertThat(faults.failedPersists()).as("the write was failed").isEqualTo(3);
+        assertThat(simStat("refreshes")).as("one refresh at Slack").isEqualTo(1);
+        assertThat(simStat("refresh_reuse_within_grace")).as("no reuse of the old refresh token").isNull();
+        assertThat(simStat("refresh_rejected")).isNull();
+        awaitReady(c, true, "Refreshed");
+        String token = awaitWorkloadSecret(ns, "storefails").get("access_token");
+        given().baseUri(OperatorProfile.BASE).header("Authorization", "Bearer " + token).post("/api/auth.test")
+                .then().body("ok", org.hamcrest.Matchers.equalTo(true));
+    }
+
+    /**
+     * The store refuses the pair for longer than the in-place retries: the pass fails visibly (ReconcileError, no
+     * token in the message), the pair is parked and written by a later pass, still without reusing the refresh token.
+     */
+    @Test
+    void aPairTheStoreRefusesForLongIsParkedAndWrittenByALaterPass() {
+        SlackUserConnection c = authorized("storedown", null);
+        String before = awaitStore(c).get("refresh_token");
+        faults.failNextPersists(1_000);
+        await().atMost(Duration.ofSeconds(40)).untilAsserted(() -> assertReady(c, true, "ReconcileError"));
+        assertThat(readyMessage(get(c))).contains("token store could not be written").contains("HTTP 500")
+                .doesNotContain("xox");
+        faults.release();
+        await().atMost(Duration.ofSeconds(40)).until(() -> !before.equals(awaitStore(c).get("refresh_token")));
+        assertThat(simStat("refresh_reuse_within_grace")).as("no reuse of the old refresh token").isNull();
+        awaitReady(c, true, "Refreshed");
+    }
+
+    /**
+     * Defect: with Slack answering 503 to bot refreshes, a failing bot refresh wrote the journal, the write woke the
+     * reconciler, and it tried again at once: ~1,190 Slack calls and ~8,000 store writes in 120 s on a real API
+     * server. Now the bot pair has the user pair's protocol, with a backoff kept in the store.
+     */
+    @Test
+    void aFailingBotRefreshCostsABoundedNumberOfCallsAndWrites() {
+        SlackUserConnection c = authorized("botfails", List.of("channels:read"));
+        String storeName = TokenStore.storeName(get(c).getMetadata().getUid());
+        Set<String> userTokens = new LinkedHashSet<>();
+        sim("/_sim/faults", Map.of("method", "oauth.v2.access", "httpStatus", 503, "tokenType", "bot"), false);
+        try (var writes = new WriteCounter<Secret>(client.secrets().inNamespace(OperatorProfile.OPERATOR_NAMESPACE)
+                .withName(storeName))) {
+            await().pollDelay(Duration.ofSeconds(60)).atMost(Duration.ofSeconds(61)).until(() -> {
+                userTokens.add(decode(client.secrets().inNamespace(ns).withName("botfails").get())
+                        .get("access_token"));
+                return true;
+            });
+            int botCalls = ((Number) simStat("faults_injected")).intValue();
+            System.out.printf("failing bot pair over 60 s: %d bot refresh calls, %d token store writes%n", botCalls,
+                    writes.writes());
+            // the bound is 30 calls and 80 writes in 120 s; this run is 60 s
+            assertThat(botCalls).as("bot refresh calls in 60 s").isBetween(1, 15);
+            assertThat(writes.writes()).as("token store writes in 60 s").isLessThanOrEqualTo(40);
+        }
+        assertThat(get(c).getStatus().getConditions().get(0).getStatus()).as("Ready follows the user token")
+                .isEqualTo("True");
+        assertThat(readyMessage(get(c))).contains("bot token's refresh failed").contains("http_503");
+        assertThat((Integer) simStat("refreshes")).as("the user pair kept rotating").isGreaterThanOrEqualTo(3);
+        assertThat(simStat("refresh_reuse_within_grace")).as("no refresh token sent twice").isNull();
+        assertThat(storeSecret(c).getMetadata().getAnnotations().get(Labels.REFRESH_JOURNAL_BOT))
+                .as("the backoff is kept in the store").contains("failures=").contains("retryAt=");
+    }
+}
