@@ -29,20 +29,63 @@ public class RevocationHandler {
     }
 
     /**
-     * {@code tokens_revoked}: the listed users' tokens of this app in that workspace are dead. Tokens issued after
-     * the event (a re-authorization before Slack's retry of the event arrived) are left alone. Returns how many
-     * connections were affected.
+     * {@code tokens_revoked}: the user tokens of the users in {@code tokens.oauth} and the bot tokens of the bot users
+     * in {@code tokens.bot}, of this app in that workspace (or organization), are dead. A revoked user token ends the
+     * connection's tokens; a revoked bot token only drops the bot pair. Tokens issued after the event (a
+     * re-authorization before Slack's retry of the event arrived) are left alone. Returns how many connections were
+     * affected.
      */
-    public int tokensRevoked(String teamId, String appId, Collection<String> userIds, Instant eventTime) {
-        return mark(s -> inTeam(s, teamId) && ofApp(s, appId) && issuedBefore(s, eventTime)
+    public int tokensRevoked(Workspace where, String appId, Collection<String> userIds,
+            Collection<String> botUserIds, Instant eventTime) {
+        int users = mark(s -> where.holds(s) && ofApp(s, appId) && issuedBefore(s, eventTime)
                 && userIds.contains(data(s).get("user_id")), Reason.ReauthorizationRequired,
                 "Slack revoked this user's tokens (tokens_revoked event); a Slack user must authorize again: open "
                         + "status.authorizeUrl");
+        int bots = 0;
+        for (Secret s : store.listStores()) {
+            var tokens = TokenStore.parse(s);
+            if (tokens.flatMap(t -> t.bot()).isEmpty() || !where.holds(s) || !ofApp(s, appId)
+                    || !issuedBefore(s, eventTime) || !botUserIds.contains(tokens.get().bot().get().botUserId())) {
+                continue;
+            }
+            String why = "Slack revoked the bot token (tokens_revoked event); the bot token was removed. Authorize "
+                    + "again (status.authorizeUrl) to get one";
+            try {
+                store.dropBot(s, why);
+            } catch (TokenStore.ConflictException e) {
+                store.fetch(s.getMetadata().getLabels().get(Labels.CONNECTION_UID))
+                        .filter(fresh -> TokenStore.parse(fresh).flatMap(t -> t.bot()).isPresent())
+                        .ifPresent(fresh -> store.dropBot(fresh, why));
+            }
+            bots++;
+        }
+        return users + bots;
+    }
+
+    /**
+     * Where an event happened: its envelope's {@code team_id} and, for organization-wide installs, its
+     * {@code enterprise_id}.
+     */
+    public record Workspace(String teamId, String enterpriseId) {
+
+        /**
+         * A store belongs here when its workspace is the event's, or when it holds an organization-wide install
+         * (no workspace of its own) of the event's organization.
+         */
+        boolean holds(Secret s) {
+            Map<String, String> d = data(s);
+            String team = d.get("team_id");
+            String enterprise = d.get("enterprise_id");
+            if (teamId != null && (teamId.equals(team) || (team == null && teamId.equals(enterprise)))) {
+                return true;
+            }
+            return team == null && enterpriseId != null && enterpriseId.equals(enterprise);
+        }
     }
 
     /** {@code app_uninstalled}: every token of the app in that workspace is dead. */
-    public int appUninstalled(String teamId, String appId, Instant eventTime) {
-        return mark(s -> inTeam(s, teamId) && ofApp(s, appId) && issuedBefore(s, eventTime), Reason.Revoked,
+    public int appUninstalled(Workspace where, String appId, Instant eventTime) {
+        return mark(s -> where.holds(s) && ofApp(s, appId) && issuedBefore(s, eventTime), Reason.Revoked,
                 "The Slack app was uninstalled from the workspace (app_uninstalled event); reinstall it and "
                         + "authorize again through status.authorizeUrl");
     }
@@ -64,14 +107,9 @@ public class RevocationHandler {
                 n++;
             }
             LOG.infof("Tokens of %s/%s dropped: %s", s.getMetadata().getLabels().get(Labels.CONNECTION_NAMESPACE),
-                    s.getMetadata().getLabels().get(Labels.CONNECTION), reason);
+                    TokenStore.connectionName(s), reason);
         }
         return n;
-    }
-
-    private static boolean inTeam(Secret s, String teamId) {
-        Map<String, String> d = data(s);
-        return teamId != null && (teamId.equals(d.get("team_id")) || teamId.equals(d.get("enterprise_id")));
     }
 
     private static boolean ofApp(Secret s, String appId) {

@@ -82,10 +82,11 @@ public class SlackEventsResource {
         String app = json.path("api_app_id").asText(null);
         java.time.Instant time = json.has("event_time") ? java.time.Instant.ofEpochSecond(json.path("event_time")
                 .asLong()) : null;
+        var where = new RevocationHandler.Workspace(team, json.path("enterprise_id").asText(null));
         int affected = switch (eventType) {
-            case "tokens_revoked" -> revocations.tokensRevoked(team, app, ids(event.path("tokens").path("oauth")),
-                    time);
-            case "app_uninstalled" -> revocations.appUninstalled(team, app, time);
+            case "tokens_revoked" -> revocations.tokensRevoked(where, app, ids(event.path("tokens").path("oauth")),
+                    ids(event.path("tokens").path("bot")), time);
+            case "app_uninstalled" -> revocations.appUninstalled(where, app, time);
             default -> -1;
         };
         metrics.event(eventType, affected < 0 ? "ignored" : "ok");

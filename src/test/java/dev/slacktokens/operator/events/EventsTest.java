@@ -51,6 +51,38 @@ class EventsTest extends OperatorTestBase {
                 .doesNotContainKey("access_token");
     }
 
+    /** Defect: tokens.bot was ignored, so a revoked bot token stayed in the workload Secret. */
+    @Test
+    void aRevokedBotTokenDropsOnlyTheBotPair() {
+        var spec = spec("chat:write");
+        spec.setBotScopes(List.of("channels:read"));
+        SlackUserConnection c = create("ev-bot", spec);
+        assertThat(new Browser().open(awaitAuthorizeUrl(c)).statusCode()).isEqualTo(200);
+        awaitReady(c, true, "Authorized");
+        String botUser = awaitStore(c).get("bot_user_id");
+        assertThat(deliver("tokens-revoked", Map.of("teamId", "T0SIM0001", "userIds", List.of(), "botUserIds",
+                List.of(botUser), "url", EVENTS))).isEqualTo(200);
+        org.awaitility.Awaitility.await().atMost(WAIT).until(() -> !awaitStore(c).containsKey("bot_access_token"));
+        assertThat(awaitStore(c)).containsKeys("access_token", "refresh_token").doesNotContainKey("bot_refresh_token");
+        org.awaitility.Awaitility.await().atMost(WAIT).until(() -> !decode(client.secrets().inNamespace(ns)
+                .withName("ev-bot").get()).containsKey("bot_access_token"));
+        assertReady(c, true, "Authorized");
+    }
+
+    /** Defect: the envelope's enterprise_id was ignored, so an organization-wide install never matched. */
+    @Test
+    void anOrganizationWideInstallIsMatchedByTheEnvelopesEnterprise() {
+        sim("/_sim/teams", Map.of("id", "T0ORG0002", "name", "Org Workspace", "domain", "orgws2", "enterpriseId",
+                "E0ORG0002", "enterpriseName", "Big Org"));
+        sim("/_sim/users", Map.of("id", "W0ORG0002", "teamId", "T0ORG0002", "name", "org.user"));
+        sim("/_sim/consent", Map.of("userId", "W0ORG0002", "enterpriseInstall", true));
+        SlackUserConnection c = authorized("ev-org");
+        assertThat(awaitStore(c)).doesNotContainKey("team_id").containsEntry("enterprise_id", "E0ORG0002");
+        assertThat(deliver("tokens-revoked", Map.of("teamId", "T0ORG0002", "userIds", List.of("W0ORG0002"), "url",
+                EVENTS))).isEqualTo(200);
+        assertThat(readyMessage(awaitReady(c, false, "ReauthorizationRequired"))).contains("tokens_revoked");
+    }
+
     @Test
     void appUninstalledEventMarksTheConnectionRevoked() {
         SlackUserConnection c = authorized("ev-uninstalled");
@@ -85,13 +117,23 @@ class EventsTest extends OperatorTestBase {
     @Test
     void metricsDescribeConnectionsCallbacksAndEvents() {
         SlackUserConnection c = authorized("metered");
+        double callbacks = metric("slack_oauth_callbacks_total{result=\"success\"}");
+        double events = metric("slack_events_total{result=\"ok\",type=\"tokens_revoked\"}");
         deliver("tokens-revoked", Map.of("teamId", "T0NOBODY1", "userIds", List.of("U0NOBODY1"), "url", EVENTS,
                 "revoke", false));
-        given().baseUri(OperatorProfile.BASE).get("/q/metrics").then().statusCode(200)
-                .body(containsString("slack_oauth_callbacks_total{result=\"success\"}"))
-                .body(containsString("slack_connections{reason=\"Authorized\"}"))
-                .body(containsString("slack_events_total{result=\"ok\",type=\"tokens_revoked\"}"))
-                .body(containsString("slack_token_expiry_timestamp_seconds{name=\"metered\",namespace=\"" + ns + "\"}"));
-        assertThat(c).isNotNull();
+        assertThat(metric("slack_events_total{result=\"ok\",type=\"tokens_revoked\"}")).as("counted")
+                .isEqualTo(events + 1);
+        assertThat(callbacks).as("this test's consent was counted").isGreaterThanOrEqualTo(1);
+        assertThat(metric("slack_connections{reason=\"Authorized\"}")).isGreaterThanOrEqualTo(1);
+        assertThat(metric("slack_token_expiry_timestamp_seconds{name=\"metered\",namespace=\"" + ns + "\"}"))
+                .isEqualTo((double) java.time.Instant.parse(get(c).getStatus().getExpiresAt()).getEpochSecond());
+    }
+
+    /** The value of one series in the Prometheus text, or NaN when absent. */
+    double metric(String series) {
+        String text = given().baseUri(OperatorProfile.BASE).get("/q/metrics").then().statusCode(200).extract()
+                .asString();
+        return text.lines().filter(l -> l.startsWith(series + " ")).findFirst()
+                .map(l -> Double.parseDouble(l.substring(series.length() + 1).trim())).orElse(Double.NaN);
     }
 }
