@@ -16,6 +16,7 @@ import dev.slacktokens.operator.api.v1alpha1.ImportFrom;
 import dev.slacktokens.operator.api.v1alpha1.SecretKeyRef;
 import dev.slacktokens.operator.api.v1alpha1.SlackUserConnection;
 import dev.slacktokens.operator.api.v1alpha1.SlackUserConnectionSpec;
+import dev.slacktokens.operator.store.Labels;
 import dev.slacktokens.operator.store.TokenStore;
 import dev.slacktokens.operator.testing.Browser;
 import dev.slacktokens.operator.testing.OperatorProfile;
@@ -51,6 +52,41 @@ class LifecycleTest extends OperatorTestBase {
     String slackAuthTest(String token) {
         return given().baseUri(OperatorProfile.BASE).header("Authorization", "Bearer " + token).post("/api/auth.test")
                 .then().extract().path("error");
+    }
+
+    /** Defect: a name over 63 characters (legal) was used as a label value, and the callback failed with 500. */
+    @Test
+    void aConnectionWithANameLongerThanALabelValueIsAuthorized() {
+        String name = "a-connection-whose-name-is-longer-than-sixty-three-characters-" + "x".repeat(20);
+        SlackUserConnection c = authorized(name, spec("chat:write"));
+        assertThat(awaitWorkloadSecret(ns, name)).containsKey("access_token");
+        assertThat(storeSecret(c).getMetadata().getAnnotations()).containsEntry(Labels.CONNECTION_NAME, name);
+        assertThat(storeSecret(c).getMetadata().getLabels().get(Labels.CONNECTION)).hasSize(63);
+        annotate(c, "slacktokens.dev/refresh", "1");
+        awaitReady(c, true, "Refreshed");
+    }
+
+    /**
+     * Defect: a key someone else added to the workload Secret made every pass write it again (a no-op server-side
+     * apply in production; on the mock server the update even erased that key).
+     */
+    @Test
+    void aKeyAddedByAnotherWriterCausesNoWritesAndStays() {
+        SlackUserConnection c = authorized("foreign", spec("chat:write"));
+        awaitWorkloadSecret(ns, "foreign");
+        client.secrets().inNamespace(ns).withName("foreign").edit(s -> {
+            s.getData().put("extra", java.util.Base64.getEncoder().encodeToString("theirs".getBytes()));
+            return s;
+        });
+        try (var writes = new dev.slacktokens.operator.testing.WriteCounter<io.fabric8.kubernetes.api.model.Secret>(
+                client.secrets().inNamespace(ns).withName("foreign"))) {
+            for (int i = 0; i < 3; i++) {
+                annotate(c, "unrelated", Integer.toString(i));
+            }
+            await().pollDelay(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(4)).until(() -> true);
+            assertThat(writes.writes()).as("writes to the workload Secret").isZero();
+        }
+        assertThat(decode(client.secrets().inNamespace(ns).withName("foreign").get())).containsEntry("extra", "theirs");
     }
 
     @Test
