@@ -5,6 +5,8 @@
 # Binaries come from e2e/toolchain/build.sh (run it first).
 #
 # Usage: cluster.sh start|stop|status
+#        cluster.sh apiserver-down <seconds>   stop kube-apiserver, wait, start it again with the same flags (watches
+#                                              drop, requests are refused meanwhile; for the fault suites)
 #   state dir: ${SLACK_TOKEN_OPERATOR_STATE:-/tmp/slack-token-operator-e2e}
 #   after start: $STATE/admin.kubeconfig (cluster-admin), $STATE/cluster.env (ports, paths), $STATE/logs/
 #   optional: E2E_ADVERTISE_ADDRESS=<ip>, E2E_KCM_CONTROLLERS=<list> (default garbagecollector,namespace)
@@ -121,7 +123,8 @@ EOF
 # the caller's process group), logs to $LOGS/<name>.log, pid in $STATE/<name>.pid.
 launch() {
   local name="$1"; shift
-  setsid "$@" >"$LOGS/$name.log" 2>&1 </dev/null &
+  printf '%s\n' "$@" >"$STATE/$name.args"
+  setsid "$@" >>"$LOGS/$name.log" 2>&1 </dev/null &
   echo $! >"$STATE/$name.pid"
   log "started $name (pid $!), log $LOGS/$name.log"
 }
@@ -239,6 +242,22 @@ stop_processes() {
   done
 }
 
+# An outage of the API server alone (etcd and the controller manager keep running), then the same process again.
+cmd_apiserver_down() {
+  local seconds="${1:?usage: $0 apiserver-down <seconds>}" pid args
+  [ -f "$MARKER" ] && is_running kube-apiserver || die "kube-apiserver is not running (state $STATE)"
+  APISERVER_PORT="$(sed -n 's|^E2E_APISERVER_URL=https://127.0.0.1:||p' "$STATE/cluster.env")"
+  pid="$(pid_of kube-apiserver)"
+  kill -TERM "$pid"
+  for _ in $(seq 1 40); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
+  kill -0 "$pid" 2>/dev/null && kill -KILL "$pid"
+  log "kube-apiserver stopped for ${seconds}s"
+  sleep "$seconds"
+  mapfile -t args <"$STATE/kube-apiserver.args"
+  launch kube-apiserver "${args[@]}"
+  wait_for kube-apiserver 120 apiserver_ok readyz
+}
+
 cmd_status() {
   [ -f "$MARKER" ] || { log "not running (no state in $STATE)"; return 3; }
   local c rc=0
@@ -258,5 +277,6 @@ case "${1:-}" in
   start) cmd_start ;;
   stop) cmd_stop ;;
   status) cmd_status ;;
+  apiserver-down) shift; cmd_apiserver_down "$@" ;;
   *) echo "usage: $0 start|stop|status" >&2; exit 2 ;;
 esac

@@ -94,3 +94,23 @@ consent() {
   [ -n "$link" ] || { echo 0; return; }
   curl -s -L -c "$logs/cookies-$1" -b "$logs/cookies-$1" -o /dev/null -w '%{http_code}' "$link" || echo 0
 }
+
+# pod <name> <port> <public port> <simulator port> [extra env...]: runs the operator, and starts it again whenever
+# it dies, with the same identity (a kubelet restarting the Pod), until $logs/stop exists. The JVM's pid is kept in
+# $logs/<name>.pid; the suite's end kills them (pod_cleanup).
+pod() {
+  local name="$1" port="$2" public_port="$3" sim="$4" n=0; shift 4
+  while [ ! -f "$logs/stop" ]; do
+    n=$((n + 1))
+    start_operator "$port" "http://localhost:$public_port" "http://localhost:$sim" "$logs/operator.kubeconfig" \
+      "$name.$n" SLACK_OPERATOR_LEADER_ELECTION_IDENTITY="$name" "$@"
+    echo "$last_pid" >"$logs/$name.pid"
+    wait "$last_pid" 2>/dev/null || true
+    sleep 2 # a kubelet backs off too
+  done
+}
+pod_cleanup() {
+  touch "$logs/stop"
+  for f in "$logs"/*.pid; do [ -f "$f" ] && kill -9 "$(cat "$f")" 2>/dev/null || true; done
+  cleanup
+}

@@ -1,0 +1,112 @@
+#!/usr/bin/env bash
+# API server faults while tokens rotate, with two operator "Pods" (restarted when they die, as a kubelet would):
+#   1. a concurrent writer annotating every token store twice a second (compare-and-set conflicts on the store);
+#   2. the API server stopped for APISERVER_DOWN_SECONDS (default 60) during refreshes, then started again: requests
+#      are refused and every watch drops; the leader cannot renew its Lease and exits, the Pods restart.
+# Counted: connections not Ready afterwards (lost), refresh tokens used after their grace period or rejected, and the
+# refreshes that lost a compare-and-set race. Goal: 0 lost, 0 reused, recovery without a human.
+# Ends with "N passed, N failed".
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+repo="$(cd "$here/.." && pwd)"
+# shellcheck source=e2e/lib.sh
+source "$here/lib.sh"
+trap pod_cleanup EXIT
+connections=${FAULTS_CONNECTIONS:-8}
+lifetime=${FAULTS_TOKEN_LIFETIME:-30}
+grace=${FAULTS_GRACE_SECONDS:-30}
+down=${APISERVER_DOWN_SECONDS:-60}
+lease_env=(SLACK_OPERATOR_LEADER_ELECTION_LEASE_DURATION=8s SLACK_OPERATOR_LEADER_ELECTION_RENEW_DEADLINE=6s
+  SLACK_OPERATOR_LEADER_ELECTION_RETRY_PERIOD=1s)
+sim_port=$(free_port)
+port_a=$(free_port)
+port_b=$(free_port)
+ns="apifaults-$RANDOM"
+
+out=$(install_chart "http://localhost:$port_a" "http://localhost:$sim_port") || fail "helm install" "$out"
+k wait --for condition=established --timeout=60s crd/slackuserconnections.slacktokens.dev >/dev/null
+k create ns "$ns" >/dev/null
+operator_kubeconfig "$logs/operator.kubeconfig"
+start_simulator "$sim_port"
+wait_http "http://localhost:$sim_port/_sim/stats"
+sim() { curl -fs -X "$1" -H 'content-type: application/json' -d "$3" "http://localhost:$sim_port$2" >/dev/null; }
+stat() { curl -s "http://localhost:$sim_port/_sim/stats" | python3 -c "import json,sys; print(json.load(sys.stdin).get('$1',0))"; }
+sim PUT /_sim/settings "{\"tokenLifetimeSeconds\":$lifetime,\"refreshGraceSeconds\":$grace}"
+pod faults-a "$port_a" "$port_a" "$sim_port" "${lease_env[@]}" &
+pod faults-b "$port_b" "$port_a" "$sim_port" "${lease_env[@]}" &
+wait_http "http://localhost:$port_a/q/health/live" && wait_http "http://localhost:$port_b/q/health/live"
+
+authorized=0
+for i in $(seq 1 "$connections"); do
+  c="c$i"; user=$(printf 'U0FAULT%03d' "$i")
+  printf 'apiVersion: slacktokens.dev/v1alpha1\nkind: SlackUserConnection\nmetadata:\n  name: %s\nspec:\n  userScopes: [chat:write]\n' \
+    "$c" | k apply -n "$ns" -f - >/dev/null
+  sim POST /_sim/users "{\"id\":\"$user\",\"teamId\":\"T0SIM0001\",\"name\":\"$c\"}"
+  sim POST /_sim/consent "{\"userId\":\"$user\"}"
+  [ "$(consent "$c" "$ns")" = 200 ] && authorized=$((authorized + 1))
+done
+[ "$authorized" = "$connections" ] && ok "$connections connections authorized" \
+  || fail "$connections connections authorized" "$authorized"
+
+all_ready() {
+  local ready
+  ready=$(k get suc -n "$ns" -o jsonpath='{range .items[*]}{.status.conditions[?(@.type=="Ready")].status}{"\n"}{end}' \
+    2>/dev/null | grep -c True || true)
+  [ "$ready" = "$connections" ]
+}
+wait_all_ready() { for _ in $(seq 1 "$1"); do all_ready && return 0; sleep 1; done; return 1; }
+superseded() {
+  cat "$logs"/faults-*.log 2>/dev/null | grep -c "lost a race\|Superseded" || true
+}
+
+# 1. A concurrent writer on every token store for two token lifetimes.
+before=$(stat refreshes)
+end=$((SECONDS + 2 * lifetime))
+touches=0
+while [ "$SECONDS" -lt "$end" ]; do
+  k annotate secrets -n "$opns" -l slacktokens.dev/role=token-store --overwrite "e2e.slacktokens.dev/touch=$touches" \
+    >/dev/null 2>&1 && touches=$((touches + 1))
+  sleep 0.5
+done
+during=$(( $(stat refreshes) - before ))
+[ "$during" -ge "$connections" ] && ok "refreshes go on under a concurrent store writer ($during refreshes, $touches rounds of writes)" \
+  || fail "refreshes go on under a concurrent store writer" "$during refreshes"
+check "all Ready after the concurrent writer" wait_all_ready 60
+echo "     compare-and-set races lost by a refresh so far (and re-decided): $(superseded)"
+
+# 2. The API server stopped during refreshes.
+before=$(stat refreshes)
+down_started=$SECONDS
+"$here/cluster.sh" apiserver-down "$down" >"$logs/apiserver-down.log" 2>&1 \
+  && ok "the API server was down for ${down} s and came back" || fail "the API server came back" "$(cat "$logs/apiserver-down.log")"
+back=$SECONDS
+if wait_all_ready 180; then
+  ok "all $connections Ready again $((SECONDS - back)) s after the API server came back, without a human"
+else
+  fail "all Ready again after the outage" "$(k get suc -n "$ns" --no-headers 2>&1 | grep -v True | head -5)"
+fi
+# One more full rotation after the outage, so that every connection proves it still holds a working refresh token.
+after=$(stat refreshes)
+for _ in $(seq 1 $((2 * lifetime))); do
+  [ $(( $(stat refreshes) - after )) -ge "$connections" ] && break
+  sleep 1
+done
+[ $(( $(stat refreshes) - after )) -ge "$connections" ] && ok "every connection rotates again after the outage" \
+  || fail "every connection rotates again after the outage" "$(( $(stat refreshes) - after )) refreshes"
+restarts=$(ls "$logs"/faults-*.log | wc -l)
+echo "     outage: $((back - down_started)) s; operator processes started in total: $restarts"
+reused=$(stat refresh_reuse_after_grace)
+rejected=$(stat refresh_rejected)
+[ "$reused" = 0 ] && [ "$rejected" = 0 ] \
+  && ok "no refresh token used after its grace period, none rejected (reused inside the grace: $(stat refresh_reuse_within_grace))" \
+  || fail "no refresh token used after its grace period, none rejected" "after grace $reused, rejected $rejected"
+accepted=0
+for i in $(seq 1 "$connections"); do
+  token=$(k get secret "c$i" -n "$ns" -o jsonpath='{.data.access_token}' | base64 -d)
+  curl -s -H "Authorization: Bearer $token" -X POST "http://localhost:$sim_port/api/auth.test" | grep -q '"ok":true' \
+    && accepted=$((accepted + 1))
+done
+[ "$accepted" = "$connections" ] && ok "every workload Secret holds a token Slack accepts" \
+  || fail "every workload Secret holds a token Slack accepts" "$accepted of $connections"
+
+summary apiserver-faults
