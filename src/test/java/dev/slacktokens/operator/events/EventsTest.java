@@ -29,7 +29,7 @@ class EventsTest extends OperatorTestBase {
 
     SlackUserConnection authorized(String name) {
         SlackUserConnection c = create(name, spec("chat:write"));
-        assertThat(new Browser().open(awaitAuthorizeUrl(c)).statusCode()).isEqualTo(200);
+        assertThat(new Browser().authorize(awaitAuthorizeUrl(c)).statusCode()).isEqualTo(200);
         awaitReady(c, true, "Authorized");
         return c;
     }
