@@ -84,7 +84,20 @@ start_operator() {
   pids+=("$last_pid")
 }
 
-# consent <connection> <namespace>: a curl browser with a cookie jar follows the authorize link; prints the code
+# press_consent <link> <cookie jar>: a curl browser opens the authorize link (the confirmation page, which sets the
+# flow cookie), presses its button (a POST of the form's hidden state) and follows Slack's consent to the callback;
+# prints the last page and, on a line of its own at the end, its HTTP status (0 if there was no form to press)
+press_consent() {
+  local page state action
+  page=$(curl -s -c "$2" -b "$2" "$1" || true)
+  state=$(grep -o 'name="state" value="[^"]*"' <<<"$page" | cut -d'"' -f4 || true)
+  action=$(grep -o '<form method="post" action="[^"]*"' <<<"$page" | cut -d'"' -f4 || true)
+  if [ -z "$state" ] || [ -z "$action" ]; then printf '%s\n0\n' "$page"; return; fi
+  curl -s -L -c "$2" -b "$2" --data-urlencode "state=$state" -w '\n%{http_code}' "$action" || printf '\n0\n'
+}
+
+# consent <connection> <namespace>: a curl browser with a cookie jar consents through the authorize link; prints
+# the final HTTP status
 consent() {
   local link=""
   for _ in $(seq 1 60); do
@@ -92,7 +105,7 @@ consent() {
     [ -n "$link" ] && break; sleep 0.5
   done
   [ -n "$link" ] || { echo 0; return; }
-  curl -s -L -c "$logs/cookies-$1" -b "$logs/cookies-$1" -o /dev/null -w '%{http_code}' "$link" || echo 0
+  press_consent "$link" "$logs/cookies-$1" | tail -1
 }
 
 # pod <name> <port> <public port> <simulator port> [extra env...]: runs the operator, and starts it again whenever

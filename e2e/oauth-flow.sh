@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # End-to-end on a real kube-apiserver: `helm install` the chart (no --wait: Pods never run here), then run the
 # packaged operator as a local JVM authenticated with the chart's own ServiceAccount token (so the chart's RBAC is
-# what is tested), next to the standalone Slack simulator. A curl "browser" with a cookie jar follows the authorize
-# link; the workload Secret, status, rotation (server-side apply on) and deletion are checked with kubectl.
+# what is tested), next to the standalone Slack simulator. A curl "browser" with a cookie jar opens the authorize
+# link and presses the confirmation page's button; the workload Secret, status, rotation (server-side apply on)
+# and deletion are checked with kubectl.
 # Needs a running cluster (e2e/cluster.sh start), KUBECONFIG (admin) pointing at it, and target/quarkus-app built.
 # Ends with "N passed, N failed".
 set -euo pipefail
@@ -42,7 +43,7 @@ reason=$(k get suc slack-user -n "$ns" -o jsonpath='{.status.conditions[?(@.type
 [ "$reason" = "AwaitingAuthorization" ] && ok "Ready=False AwaitingAuthorization before consent" \
   || fail "Ready=False AwaitingAuthorization before consent" "$reason"
 
-page=$(curl -s -L -c "$logs/cookies" -b "$logs/cookies" -w '\n%{http_code}' "$link" || true)
+page=$(press_consent "$link" "$logs/cookies")
 code=$(tail -1 <<<"$page")
 if [ "$code" = 200 ] && grep -q "Connected" <<<"$page"; then ok "a browser with cookies completes consent and callback"
 else fail "a browser with cookies completes consent and callback" "$page"; fi

@@ -13,7 +13,8 @@ import dev.slacktokens.operator.config.OperatorConfig;
 
 /**
  * The link published in {@code status.authorizeUrl}: {@code <publicUrl>/oauth/start?c=<signed link>}, bound to the
- * connection's uid and valid for {@code slack-operator.authorize-link-validity}; re-signed when half of it is used.
+ * connection's uid and to its next authorization (the token store's authorization count), valid for
+ * {@code slack-operator.authorize-link-validity}; re-signed when half of it is used or an authorization used it.
  */
 @ApplicationScoped
 public class AuthorizeLinks {
@@ -43,15 +44,24 @@ public class AuthorizeLinks {
         return own != null ? own : defaultRedirectUri();
     }
 
-    /** The current link if it is still good for a while, else a freshly signed one. */
-    public String linkFor(SlackUserConnection connection, String current) {
-        if (current != null && remaining(connection, current).map(r -> r.compareTo(halfValidity()) > 0)
-                .orElse(false)) {
+    /**
+     * The current link if it is still good for a while and for the next authorization, else a freshly signed one.
+     *
+     * @param authorizations the token store's authorization count ({@code TokenStore.authorizations})
+     */
+    public String linkFor(SlackUserConnection connection, String current, long authorizations) {
+        if (current != null && remaining(connection, current, authorizations)
+                .map(r -> r.compareTo(halfValidity()) > 0).orElse(false)) {
             return current;
         }
         var m = connection.getMetadata();
-        return strip(publicUrl()) + "/oauth/start?c="
-                + keys.codec().signLink(m.getNamespace(), m.getName(), m.getUid(), config.authorizeLinkValidity());
+        return strip(publicUrl()) + "/oauth/start?c=" + keys.codec().signLink(m.getNamespace(), m.getName(),
+                m.getUid(), authorizations, config.authorizeLinkValidity());
+    }
+
+    /** Where the OAuth endpoints are, as the browser sees them: {@code <publicUrl>/oauth}. */
+    public String oauthBase() {
+        return strip(publicUrl()) + "/oauth";
     }
 
     /** When the reconciler should look at the link again (to re-sign it). */
@@ -59,14 +69,14 @@ public class AuthorizeLinks {
         return halfValidity();
     }
 
-    private Optional<Duration> remaining(SlackUserConnection connection, String link) {
+    private Optional<Duration> remaining(SlackUserConnection connection, String link, long authorizations) {
         String prefix = strip(publicUrl()) + "/oauth/start?c=";
         if (!link.startsWith(prefix)) {
             return Optional.empty();
         }
         try {
             var claims = keys.codec().verify(link.substring(prefix.length()), StateCodec.Kind.link);
-            if (!claims.uid().equals(connection.getMetadata().getUid())) {
+            if (!claims.uid().equals(connection.getMetadata().getUid()) || claims.generation() != authorizations) {
                 return Optional.empty();
             }
             return Optional.of(Duration.between(Instant.now(clock), claims.expiresAt()));

@@ -29,10 +29,14 @@ public class StateCodec {
     private static final Base64.Decoder B64D = Base64.getUrlDecoder();
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    /** What a link or a state says. {@code nonce} is empty for links. */
+    /**
+     * What a link or a state says. {@code nonce} is empty for links. {@code generation} is the number of completed
+     * authorizations of the connection when the link was signed: a link (and the states minted from it) is good for
+     * the next authorization only (absent in links signed before it existed: 0).
+     */
     public record Claims(@JsonProperty("k") Kind kind, @JsonProperty("ns") String namespace,
             @JsonProperty("n") String name, @JsonProperty("u") String uid, @JsonProperty("nc") String nonce,
-            @JsonProperty("exp") long expiresAtEpochSecond) {
+            @JsonProperty("exp") long expiresAtEpochSecond, @JsonProperty("g") long generation) {
 
         public Instant expiresAt() {
             return Instant.ofEpochSecond(expiresAtEpochSecond);
@@ -73,16 +77,17 @@ public class StateCodec {
         this.clock = clock;
     }
 
-    public String signLink(String namespace, String name, String uid, Duration validity) {
-        return sign(new Claims(Kind.link, namespace, name, uid, "", clock.instant().plus(validity).getEpochSecond()));
+    public String signLink(String namespace, String name, String uid, long generation, Duration validity) {
+        return sign(new Claims(Kind.link, namespace, name, uid, "", clock.instant().plus(validity).getEpochSecond(),
+                generation));
     }
 
-    /** A fresh state with a random nonce, valid {@link #STATE_VALIDITY}. */
-    public Claims newState(String namespace, String name, String uid) {
+    /** A fresh state with a random nonce, valid {@link #STATE_VALIDITY}, for the same authorization as its link. */
+    public Claims newState(String namespace, String name, String uid, long generation) {
         byte[] nonce = new byte[24];
         random.nextBytes(nonce);
         return new Claims(Kind.state, namespace, name, uid, B64.encodeToString(nonce),
-                clock.instant().plus(STATE_VALIDITY).getEpochSecond());
+                clock.instant().plus(STATE_VALIDITY).getEpochSecond(), generation);
     }
 
     public String sign(Claims claims) {

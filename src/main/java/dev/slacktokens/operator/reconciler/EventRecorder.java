@@ -35,7 +35,22 @@ public class EventRecorder {
         record(connection, "Warning", reason, message);
     }
 
+    /**
+     * The Slack identity behind a connection changed (a re-authorization by another user or workspace). Not a
+     * Ready reason, so not in {@link Reason}: an Event-only reason.
+     */
+    public void identityChanged(SlackUserConnection connection, String message) {
+        record(connection, "Warning", IDENTITY_CHANGED, message);
+    }
+
+    /** Event reason of {@link #identityChanged}. */
+    public static final String IDENTITY_CHANGED = "IdentityChanged";
+
     private void record(SlackUserConnection connection, String type, Reason reason, String message) {
+        record(connection, type, reason.name(), message);
+    }
+
+    private void record(SlackUserConnection connection, String type, String reason, String message) {
         var m = connection.getMetadata();
         String now = clock.instant().toString();
         var event = new EventBuilder().withNewMetadata()
@@ -45,7 +60,7 @@ public class EventRecorder {
                 .withKind(HasMetadata.getKind(SlackUserConnection.class))
                 .withName(m.getName()).withNamespace(m.getNamespace()).withUid(m.getUid())
                 .withResourceVersion(m.getResourceVersion()).endInvolvedObject()
-                .withType(type).withReason(reason.name()).withMessage(message)
+                .withType(type).withReason(reason).withMessage(message)
                 .withNewSource().withComponent("slack-token-operator").endSource()
                 .withFirstTimestamp(now).withLastTimestamp(now).withCount(1).build();
         try {

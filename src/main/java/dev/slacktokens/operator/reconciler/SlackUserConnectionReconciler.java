@@ -175,7 +175,7 @@ public class SlackUserConnectionReconciler implements Reconciler<SlackUserConnec
         if (storeSecret.isEmpty() && c.getSpec().getImportFrom() != null) {
             Optional<LegacyImport.Refusal> refusal = legacyImport.run(c, app);
             if (refusal.isPresent()) {
-                status.setAuthorizeUrl(links.linkFor(c, status.getAuthorizeUrl()));
+                status.setAuthorizeUrl(links.linkFor(c, status.getAuthorizeUrl(), 0));
                 return new Step(false, refusal.get().reason(), refusal.get().message(),
                         refusal.get().recheck() ? RECHECK_MISSING_SECRET : null);
             }
@@ -196,7 +196,8 @@ public class SlackUserConnectionReconciler implements Reconciler<SlackUserConnec
 
     private Step withoutTokens(SlackUserConnection c, Context<SlackUserConnection> ctx,
             SlackUserConnectionStatus status, Optional<Secret> storeSecret) {
-        status.setAuthorizeUrl(links.linkFor(c, status.getAuthorizeUrl()));
+        status.setAuthorizeUrl(links.linkFor(c, status.getAuthorizeUrl(),
+                TokenStore.authorizations(storeSecret.orElse(null))));
         Optional<String> dead = storeSecret.flatMap(TokenStore::dead);
         if (dead.isPresent()) {
             project(c, ctx, store.desiredWorkloadSecretWithoutTokens(c, ConnectionStatus.secretName(c),

@@ -131,7 +131,7 @@ public class TokenLifecycle {
         List<String> missing = ConnectionStatus.missingScopes(c, tokens);
         String where = " is in Secret " + ConnectionStatus.secretName(c);
         if (!missing.isEmpty()) {
-            status.setAuthorizeUrl(links.linkFor(c, status.getAuthorizeUrl()));
+            status.setAuthorizeUrl(links.linkFor(c, status.getAuthorizeUrl(), TokenStore.authorizations(storeSecret)));
             return Optional.of(new Step(false, Reason.MissingScopes, "Slack did not grant "
                     + String.join(",", missing) + "; the token of " + ConnectionStatus.who(tokens) + where
                     + " lacks them. Open status.authorizeUrl and grant them.", requeue));

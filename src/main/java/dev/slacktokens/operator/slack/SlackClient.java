@@ -146,7 +146,8 @@ public class SlackClient {
     private void limit(String method) {
         oauthLimit.tryAcquire().ifPresent(wait -> {
             throw new SlackRateLimitedException(method, wait.compareTo(Duration.ofSeconds(1)) < 0
-                    ? Duration.ofSeconds(1) : wait.plusMillis(999).truncatedTo(java.time.temporal.ChronoUnit.SECONDS));
+                    ? Duration.ofSeconds(1) : wait.plusMillis(999).truncatedTo(java.time.temporal.ChronoUnit.SECONDS),
+                    true);
         });
     }
 

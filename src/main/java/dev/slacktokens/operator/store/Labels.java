@@ -16,6 +16,12 @@ public final class Labels {
     public static final String CONNECTION_UID = "slacktokens.dev/connection-uid";
     /** Keyed digest of the last OAuth state consumed by a callback, to recognise a replay. */
     public static final String CONSUMED_STATE = "slacktokens.dev/consumed-state";
+    /**
+     * On a token store: how many authorizations (consents, imports) completed for the connection. Every store
+     * creation or replacement by an authorization bumps it (compare-and-set), and authorize links carry the value
+     * they were signed at, so a link is good for one authorization only.
+     */
+    public static final String AUTHORIZATION_GENERATION = "slacktokens.dev/authorization-generation";
     /** On a token store: a refresh with the refresh token of this digest was started at this time. */
     public static final String REFRESH_JOURNAL = "slacktokens.dev/refresh-journal";
     /** On a token store whose bot pair Slack no longer accepts: why it was dropped. */

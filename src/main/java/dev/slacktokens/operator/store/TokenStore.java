@@ -109,9 +109,25 @@ public class TokenStore {
                     .or(() -> Optional.ofNullable(existing).map(e -> annotations(e).get(marker.getKey())))
                     .ifPresent(v -> annotations.put(marker.getKey(), v));
         }
+        annotations.put(Labels.AUTHORIZATION_GENERATION, Long.toString(authorizations(existing) + 1));
         annotations.putAll(extraAnnotations);
         save(connection, data(tokens), annotations,
                 existing == null ? null : existing.getMetadata().getResourceVersion());
+    }
+
+    /**
+     * How many authorizations the store has seen: 0 without a store; 1 for a store written before the count
+     * existed (it holds one authorization, and links signed back then carry 0).
+     */
+    public static long authorizations(Secret store) {
+        if (store == null) {
+            return 0;
+        }
+        try {
+            return Long.parseLong(annotations(store).getOrDefault(Labels.AUTHORIZATION_GENERATION, "1"));
+        } catch (NumberFormatException e) {
+            return 1;
+        }
     }
 
     /** Records that a manual request (refresh or reauthorize annotation value) was acted on. Compare-and-set. */

@@ -29,7 +29,7 @@ class EventsTest extends OperatorTestBase {
 
     SlackUserConnection authorized(String name) {
         SlackUserConnection c = create(name, spec("chat:write"));
-        assertThat(new Browser().open(awaitAuthorizeUrl(c)).statusCode()).isEqualTo(200);
+        assertThat(new Browser().authorize(awaitAuthorizeUrl(c)).statusCode()).isEqualTo(200);
         awaitReady(c, true, "Authorized");
         return c;
     }
@@ -57,7 +57,7 @@ class EventsTest extends OperatorTestBase {
         var spec = spec("chat:write");
         spec.setBotScopes(List.of("channels:read"));
         SlackUserConnection c = create("ev-bot", spec);
-        assertThat(new Browser().open(awaitAuthorizeUrl(c)).statusCode()).isEqualTo(200);
+        assertThat(new Browser().authorize(awaitAuthorizeUrl(c)).statusCode()).isEqualTo(200);
         awaitReady(c, true, "Authorized");
         String botUser = awaitStore(c).get("bot_user_id");
         assertThat(deliver("tokens-revoked", Map.of("teamId", "T0SIM0001", "userIds", List.of(), "botUserIds",

@@ -65,7 +65,7 @@ class OAuthFlowTest extends OperatorTestBase {
         assertThat(link).startsWith(OperatorProfile.BASE + "/oauth/start?c=");
         assertReady(c, false, "AwaitingAuthorization");
 
-        HttpResponse<String> page = new Browser().open(link);
+        HttpResponse<String> page = new Browser().authorize(link);
         assertThat(page.statusCode()).isEqualTo(200);
         assertThat(page.body()).contains("Connected").contains("U0SIM0001").contains(ns + "/alice")
                 .doesNotContain("xoxe");
@@ -113,7 +113,7 @@ class OAuthFlowTest extends OperatorTestBase {
         spec.setBotScopes(List.of("channels:read"));
         spec.setSecretName("bot-and-user");
         SlackUserConnection c = create("bob", spec);
-        assertThat(new Browser().open(awaitAuthorizeUrl(c)).statusCode()).isEqualTo(200);
+        assertThat(new Browser().authorize(awaitAuthorizeUrl(c)).statusCode()).isEqualTo(200);
         Map<String, String> workload = awaitWorkloadSecret(ns, "bot-and-user");
         assertThat(workload.get("bot_access_token")).startsWith("xoxe.xoxb-1-");
         assertThat(awaitStore(c)).containsKeys("bot_access_token", "bot_refresh_token", "bot_user_id");
@@ -129,7 +129,7 @@ class OAuthFlowTest extends OperatorTestBase {
         SlackUserConnectionSpec spec = spec("chat:write");
         spec.setTeam("E0ORG0001");
         SlackUserConnection c = create("org", spec);
-        assertThat(new Browser().open(awaitAuthorizeUrl(c)).statusCode()).isEqualTo(200);
+        assertThat(new Browser().authorize(awaitAuthorizeUrl(c)).statusCode()).isEqualTo(200);
         var status = awaitReady(c, true, "Authorized").getStatus();
         assertThat(status.getEnterprise().getId()).isEqualTo("E0ORG0001");
         assertThat(status.getEnterprise().getName()).isEqualTo("Big Org");
@@ -143,7 +143,7 @@ class OAuthFlowTest extends OperatorTestBase {
     void declinedScopesAreFlaggedAndTheTokenIsStillProjected() {
         sim("/_sim/consent", Map.of("userId", "U0SIM0001", "declineScopes", List.of("users:read")));
         SlackUserConnection c = create("partial", spec("chat:write", "users:read"));
-        assertThat(new Browser().open(awaitAuthorizeUrl(c)).statusCode()).isEqualTo(200);
+        assertThat(new Browser().authorize(awaitAuthorizeUrl(c)).statusCode()).isEqualTo(200);
         var status = awaitReady(c, false, "MissingScopes").getStatus();
         assertThat(status.getGrantedScopes()).containsExactly("chat:write");
         assertThat(status.getMissingScopes()).containsExactly("users:read");
@@ -178,7 +178,7 @@ class OAuthFlowTest extends OperatorTestBase {
         awaitAuthorizeUrl(c);
         StateCodec past = new StateCodec(stateKey(), Clock.fixed(Instant.now().minus(Duration.ofMinutes(11)),
                 ZoneOffset.UTC));
-        String state = past.sign(past.newState(ns, "late", get(c).getMetadata().getUid()));
+        String state = past.sign(past.newState(ns, "late", get(c).getMetadata().getUid(), 0));
         assertPage(new Browser().get(URI.create(OperatorProfile.BASE + "/oauth/callback?code=x&state=" + state)),
                 400, "Link expired");
         assertNoSecrets(c);
@@ -249,7 +249,7 @@ class OAuthFlowTest extends OperatorTestBase {
     void deniedConsentIsReported() {
         sim("/_sim/consent", Map.of("userId", "U0SIM0001", "deny", true));
         SlackUserConnection c = create("denied", spec("chat:write"));
-        assertPage(new Browser().open(awaitAuthorizeUrl(c)), 403, "declined");
+        assertPage(new Browser().authorize(awaitAuthorizeUrl(c)), 403, "declined");
         assertNoSecrets(c);
         assertReady(c, false, "AwaitingAuthorization");
     }
@@ -259,7 +259,7 @@ class OAuthFlowTest extends OperatorTestBase {
         SlackUserConnectionSpec spec = spec("chat:write");
         spec.setTeam("T0OTHER01");
         SlackUserConnection c = create("wrongteam", spec);
-        HttpResponse<String> page = new Browser().open(awaitAuthorizeUrl(c));
+        HttpResponse<String> page = new Browser().authorize(awaitAuthorizeUrl(c));
         assertPage(page, 403, "expects workspace T0OTHER01");
         assertNoSecrets(c);
         assertThat(simStat("revocations")).isEqualTo(2);
@@ -271,7 +271,7 @@ class OAuthFlowTest extends OperatorTestBase {
         SlackUserConnectionSpec spec = spec("chat:write");
         spec.setUser("U0OTHER01");
         SlackUserConnection c = create("wronguser", spec);
-        assertPage(new Browser().open(awaitAuthorizeUrl(c)), 403, "expects Slack user U0OTHER01");
+        assertPage(new Browser().authorize(awaitAuthorizeUrl(c)), 403, "expects Slack user U0OTHER01");
         assertNoSecrets(c);
     }
 
@@ -298,7 +298,7 @@ class OAuthFlowTest extends OperatorTestBase {
     @Test
     void workloadSecretDeletedOrEditedByHandComesBack() {
         SlackUserConnection c = create("durable", spec("chat:write"));
-        assertThat(new Browser().open(awaitAuthorizeUrl(c)).statusCode()).isEqualTo(200);
+        assertThat(new Browser().authorize(awaitAuthorizeUrl(c)).statusCode()).isEqualTo(200);
         Map<String, String> original = awaitWorkloadSecret(ns, "durable");
 
         client.secrets().inNamespace(ns).withName("durable").delete();
@@ -374,7 +374,7 @@ class OAuthFlowTest extends OperatorTestBase {
         SlackUserConnectionSpec spec = spec("chat:write");
         spec.setSecretName("taken");
         SlackUserConnection c = create("grabby", spec);
-        assertThat(new Browser().open(awaitAuthorizeUrl(c)).statusCode()).isEqualTo(200);
+        assertThat(new Browser().authorize(awaitAuthorizeUrl(c)).statusCode()).isEqualTo(200);
         assertThat(readyMessage(awaitReady(c, false, "InvalidSpec"))).contains("Secret " + ns + "/taken already exists");
         Secret untouched = client.secrets().inNamespace(ns).withName("taken").get();
         assertThat(untouched.getData()).containsOnlyKeys("password");

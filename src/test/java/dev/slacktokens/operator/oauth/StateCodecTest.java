@@ -21,19 +21,19 @@ class StateCodecTest {
 
     @Test
     void stateRoundTripsAndIsUrlSafe() throws Exception {
-        StateCodec.Claims state = codec.newState("team-a", "alice", "uid-1");
+        StateCodec.Claims state = codec.newState("team-a", "alice", "uid-1", 0);
         String signed = codec.sign(state);
         assertThat(signed).matches("[A-Za-z0-9_.-]+");
         StateCodec.Claims back = codec.verify(signed, StateCodec.Kind.state);
         assertThat(back).isEqualTo(state);
         assertThat(back.expiresAt()).isEqualTo(Instant.parse("2026-05-01T10:10:00Z"));
-        assertThat(codec.newState("team-a", "alice", "uid-1").nonce()).as("fresh nonce each time")
+        assertThat(codec.newState("team-a", "alice", "uid-1", 0).nonce()).as("fresh nonce each time")
                 .isNotEqualTo(state.nonce());
     }
 
     @Test
     void stateExpiresAfterTenMinutes() throws Exception {
-        String signed = codec.sign(codec.newState("ns", "n", "u"));
+        String signed = codec.sign(codec.newState("ns", "n", "u", 0));
         clock.advance(Duration.ofMinutes(9).plusSeconds(59));
         codec.verify(signed, StateCodec.Kind.state);
         clock.advance(Duration.ofSeconds(1));
@@ -42,10 +42,10 @@ class StateCodecTest {
 
     @Test
     void tamperingIsDetected() {
-        String signed = codec.sign(codec.newState("ns", "n", "u"));
+        String signed = codec.sign(codec.newState("ns", "n", "u", 0));
         String payload = signed.substring(0, signed.indexOf('.'));
         String mac = signed.substring(signed.indexOf('.') + 1);
-        String otherPayload = codec.sign(codec.newState("ns", "victim", "u"));
+        String otherPayload = codec.sign(codec.newState("ns", "victim", "u", 0));
         assertProblem(otherPayload.substring(0, otherPayload.indexOf('.')) + "." + mac, StateCodec.Kind.state,
                 StateCodec.Problem.BAD_SIGNATURE);
         assertProblem(payload + "." + mac.substring(1) + "A", StateCodec.Kind.state, StateCodec.Problem.BAD_SIGNATURE);
@@ -54,13 +54,21 @@ class StateCodecTest {
         assertProblem(null, StateCodec.Kind.state, StateCodec.Problem.MALFORMED);
         byte[] otherKey = Arrays.copyOf(key, key.length);
         otherKey[0] ^= 1;
-        assertProblem(new StateCodec(otherKey, clock).sign(codec.newState("ns", "n", "u")), StateCodec.Kind.state,
-                StateCodec.Problem.BAD_SIGNATURE);
+        assertProblem(new StateCodec(otherKey, clock).sign(codec.newState("ns", "n", "u", 0)),
+                StateCodec.Kind.state, StateCodec.Problem.BAD_SIGNATURE);
+    }
+
+    @Test
+    void linksAndStatesCarryTheAuthorizationTheyAreFor() throws Exception {
+        assertThat(codec.verify(codec.signLink("ns", "n", "u", 3, Duration.ofDays(7)), StateCodec.Kind.link)
+                .generation()).isEqualTo(3);
+        assertThat(codec.verify(codec.sign(codec.newState("ns", "n", "u", 3)), StateCodec.Kind.state).generation())
+                .isEqualTo(3);
     }
 
     @Test
     void aLinkIsNotAState() throws Exception {
-        String link = codec.signLink("ns", "n", "u", Duration.ofDays(7));
+        String link = codec.signLink("ns", "n", "u", 0, Duration.ofDays(7));
         assertThat(codec.verify(link, StateCodec.Kind.link).uid()).isEqualTo("u");
         assertProblem(link, StateCodec.Kind.state, StateCodec.Problem.WRONG_KIND);
         clock.advance(Duration.ofDays(7));

@@ -38,7 +38,7 @@ class DeletionGiveUpTest extends OperatorTestBase {
     @Test
     void aLongSlackOutageEndsInAGiveUpEventNotAStuckObject() {
         SlackUserConnection c = create("stuck", spec("chat:write"));
-        assertThat(new Browser().open(awaitAuthorizeUrl(c)).statusCode()).isEqualTo(200);
+        assertThat(new Browser().authorize(awaitAuthorizeUrl(c)).statusCode()).isEqualTo(200);
         awaitReady(c, true, "Authorized");
         String uid = get(c).getMetadata().getUid();
         given().baseUri(OperatorProfile.BASE).contentType("application/json")

@@ -34,7 +34,7 @@ class LifecycleTest extends OperatorTestBase {
 
     SlackUserConnection authorized(String name, SlackUserConnectionSpec spec) {
         SlackUserConnection c = create(name, spec);
-        assertThat(new Browser().open(awaitAuthorizeUrl(c)).statusCode()).isEqualTo(200);
+        assertThat(new Browser().authorize(awaitAuthorizeUrl(c)).statusCode()).isEqualTo(200);
         awaitReady(c, true, "Authorized");
         return c;
     }
@@ -114,7 +114,7 @@ class LifecycleTest extends OperatorTestBase {
         assertThat(slackAuthTest(old)).isEqualTo("token_revoked");
         await().atMost(WAIT).until(() -> !decode(client.secrets().inNamespace(ns).withName("again").get())
                 .containsKey("access_token"));
-        assertThat(new Browser().open(discarded.getStatus().getAuthorizeUrl()).statusCode()).isEqualTo(200);
+        assertThat(new Browser().authorize(discarded.getStatus().getAuthorizeUrl()).statusCode()).isEqualTo(200);
         awaitReady(c, true, "Authorized");
         // the same annotation value is not acted on twice
         await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(5))
@@ -129,7 +129,7 @@ class LifecycleTest extends OperatorTestBase {
                 .addToAnnotations("slacktokens.dev/refresh", "kept-in-git").build());
         draft.setSpec(spec("chat:write"));
         SlackUserConnection c = client.resource(draft).create();
-        assertThat(new Browser().open(awaitAuthorizeUrl(c)).statusCode()).isEqualTo(200);
+        assertThat(new Browser().authorize(awaitAuthorizeUrl(c)).statusCode()).isEqualTo(200);
         awaitReady(c, true, "Authorized");
         await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(5))
                 .untilAsserted(() -> assertReady(c, true, "Authorized"));

@@ -48,7 +48,7 @@ class RateLimitBacklogTest extends OperatorTestBase {
         List<SlackUserConnection> connections = new ArrayList<>();
         for (int i = 0; i < 4; i++) {
             SlackUserConnection c = create("backlog" + i, spec("chat:write"));
-            assertThat(new Browser().open(awaitAuthorizeUrl(c)).statusCode()).isEqualTo(200);
+            assertThat(new Browser().authorize(awaitAuthorizeUrl(c)).statusCode()).isEqualTo(200);
             connections.add(awaitReady(c, true, "Authorized"));
         }
         // a manual request now, and natural refreshes due ~45 s after issue: all over the limit until the window moves

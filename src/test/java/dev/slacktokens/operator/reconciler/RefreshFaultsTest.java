@@ -56,7 +56,7 @@ class RefreshFaultsTest extends OperatorTestBase {
         var spec = spec("chat:write");
         spec.setBotScopes(botScopes);
         SlackUserConnection c = create(name, spec);
-        assertThat(new Browser().open(awaitAuthorizeUrl(c)).statusCode()).isEqualTo(200);
+        assertThat(new Browser().authorize(awaitAuthorizeUrl(c)).statusCode()).isEqualTo(200);
         awaitReady(c, true, "Authorized");
         return c;
     }

@@ -52,7 +52,7 @@ class RotationTest extends OperatorTestBase {
     SlackUserConnection authorized(String name, long lifetimeSeconds) {
         sim("/_sim/settings", Map.of("tokenLifetimeSeconds", lifetimeSeconds), true);
         SlackUserConnection c = create(name, spec("chat:write"));
-        assertThat(new Browser().open(awaitAuthorizeUrl(c)).statusCode()).isEqualTo(200);
+        assertThat(new Browser().authorize(awaitAuthorizeUrl(c)).statusCode()).isEqualTo(200);
         awaitReady(c, true, "Authorized");
         return c;
     }
@@ -105,7 +105,7 @@ class RotationTest extends OperatorTestBase {
         var spec = spec("chat:write");
         spec.setBotScopes(List.of("channels:read"));
         SlackUserConnection c = create("botrotating", spec);
-        assertThat(new Browser().open(awaitAuthorizeUrl(c)).statusCode()).isEqualTo(200);
+        assertThat(new Browser().authorize(awaitAuthorizeUrl(c)).statusCode()).isEqualTo(200);
         awaitReady(c, true, "Authorized");
         Set<String> bots = new LinkedHashSet<>();
         await().atMost(ROTATIONS).pollInterval(Duration.ofMillis(400)).until(() -> {
@@ -200,7 +200,7 @@ class RotationTest extends OperatorTestBase {
         SlackUserConnection dead = awaitReady(c, false, "ReauthorizationRequired");
         assertThat(readyMessage(dead)).contains("invalid_refresh_token");
         // and a new consent brings it back
-        assertThat(new Browser().open(dead.getStatus().getAuthorizeUrl()).statusCode()).isEqualTo(200);
+        assertThat(new Browser().authorize(dead.getStatus().getAuthorizeUrl()).statusCode()).isEqualTo(200);
         await().atMost(WAIT).untilAsserted(() -> {
             var ready = get(c).getStatus().getConditions().get(0);
             assertThat(ready.getStatus()).isEqualTo("True");
