@@ -111,6 +111,21 @@ fm=$(k get secret slack-user -n "$ns" -o jsonpath='{.metadata.managedFields[*].m
 if grep -qF "$token" "$logs"/*.log || grep -qF "$store" "$logs"/*.log; then fail "no token in the operator or simulator logs"
 else ok "no token in the operator or simulator logs"; fi
 
+# A name over 63 characters is a legal object name but not a legal label value (issue 9: the callback failed with 500
+# because the API server refused the token store's labels with 422).
+long="a-connection-whose-name-is-longer-than-sixty-three-characters-$(printf 'x%.0s' $(seq 1 20))"
+curl -fs -H 'content-type: application/json' -d '{"id":"U0LONGNAME1","teamId":"T0SIM0001","name":"long"}' \
+  "http://localhost:$sim_port/_sim/users" >/dev/null
+curl -fs -H 'content-type: application/json' -d '{"userId":"U0LONGNAME1"}' "http://localhost:$sim_port/_sim/consent" >/dev/null
+printf 'apiVersion: slacktokens.dev/v1alpha1\nkind: SlackUserConnection\nmetadata:\n  name: %s\nspec:\n  userScopes: [chat:write]\n' \
+  "$long" | k apply -n "$ns" -f - >/dev/null
+long_code=$(consent "$long" "$ns")
+if [ "$long_code" = 200 ] && k wait --for=jsonpath='{.status.conditions[?(@.type=="Ready")].status}'=True "suc/$long" \
+  -n "$ns" --timeout=30s >/dev/null 2>&1 && k get secret "$long" -n "$ns" >/dev/null 2>&1; then
+  ok "a connection named with more than 63 characters is authorized (real API server)"
+else fail "a connection named with more than 63 characters is authorized" "callback $long_code"; fi
+k delete suc "$long" -n "$ns" --wait=true --timeout=60s >/dev/null 2>&1 || true
+
 # What the chart lets the operator do: nothing beyond docs (helm/slack-token-operator/README.md, RBAC).
 allowed=$(k auth can-i --list --as="system:serviceaccount:$opns:$sa" -n "$opns" 2>&1 | awk 'NR>1 {print $1}' | sort -u \
   | grep -vE '^(selfsubject(access|rules)reviews\.authorization\.k8s\.io|selfsubjectreviews\.authentication\.k8s\.io|\[/.*)$' \
