@@ -13,7 +13,7 @@ export KUBECONFIG="$SLACK_TOKEN_OPERATOR_STATE/admin.kubeconfig"
 
 status=0
 # oauth-flow first: it installs the CRD with the chart (helm refuses to adopt one created by kubectl apply).
-for suite in oauth-flow leader-failover lease-loss api-validation; do
+for suite in oauth-flow leader-failover lease-loss chaos apiserver-faults api-validation; do
   echo "== e2e: $suite"
   "$here/$suite.sh" || status=1
 done

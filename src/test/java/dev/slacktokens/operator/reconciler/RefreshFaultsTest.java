@@ -52,7 +52,11 @@ class RefreshFaultsTest extends OperatorTestBase {
     }
 
     SlackUserConnection authorized(String name, List<String> botScopes) {
-        sim("/_sim/settings", Map.of("tokenLifetimeSeconds", 20L), true);
+        return authorized(name, botScopes, 20);
+    }
+
+    SlackUserConnection authorized(String name, List<String> botScopes, long lifetimeSeconds) {
+        sim("/_sim/settings", Map.of("tokenLifetimeSeconds", lifetimeSeconds), true);
         var spec = spec("chat:write");
         spec.setBotScopes(botScopes);
         SlackUserConnection c = create(name, spec);
@@ -96,6 +100,44 @@ class RefreshFaultsTest extends OperatorTestBase {
         faults.release();
         await().atMost(Duration.ofSeconds(40)).until(() -> !before.equals(awaitStore(c).get("refresh_token")));
         assertThat(simStat("refresh_reuse_within_grace")).as("no reuse of the old refresh token").isNull();
+        awaitReady(c, true, "Refreshed");
+    }
+
+    /**
+     * Slack misbehaving on both pairs at once: errors, 503s, 429s with Retry-After, and answers slower than the read
+     * timeout (a refresh Slack may have done though the operator never saw the answer). No token in the workload
+     * Secret is ever past its expiry, both pairs keep rotating, and no refresh token is used after its grace.
+     */
+    @Test
+    void slackFaultsOnBothPairsMissNoExpiry() {
+        SlackUserConnection c = authorized("slackfaults", List.of("channels:read"), 60);
+        sim("/_sim/faults", Map.of("method", "oauth.v2.access", "error", "internal_error", "probability", 0.2), false);
+        sim("/_sim/faults", Map.of("method", "oauth.v2.access", "httpStatus", 503, "probability", 0.1), false);
+        sim("/_sim/faults", Map.of("method", "oauth.v2.access", "httpStatus", 429, "retryAfterSeconds", 2,
+                "probability", 0.1), false);
+        // slower than the operator's 15 s read timeout: Slack rotates, the operator never sees the answer
+        sim("/_sim/faults", Map.of("method", "oauth.v2.access", "latencyMillis", 16_000, "probability", 0.05), false);
+        Set<String> users = new LinkedHashSet<>();
+        Set<String> bots = new LinkedHashSet<>();
+        await().atMost(Duration.ofSeconds(200)).pollInterval(Duration.ofMillis(500)).until(() -> {
+            Map<String, String> workload = decode(client.secrets().inNamespace(ns).withName("slackfaults").get());
+            Map<String, String> stored = awaitStore(c);
+            java.time.Instant now = java.time.Instant.now();
+            assertThat(java.time.Instant.parse(workload.get("expires_at"))).as("user token never expired").isAfter(now);
+            assertThat(java.time.Instant.parse(stored.get("bot_expires_at"))).as("bot token never expired")
+                    .isAfter(now);
+            users.add(workload.get("access_token"));
+            bots.add(workload.get("bot_access_token"));
+            return users.size() >= 4 && bots.size() >= 4;
+        });
+        assertThat(simStat("refresh_reuse_after_grace")).isNull();
+        assertThat(simStat("refresh_rejected")).isNull();
+        int calls = ((Number) simStat("oauth_v2_access_calls")).intValue();
+        int faults = simStat("faults_injected") == null ? 0 : ((Number) simStat("faults_injected")).intValue();
+        System.out.printf("Slack faults on both pairs: %d oauth.v2.access calls, %d answered with a fault, %s reuses "
+                + "inside the grace%n", calls, faults, simStat("refresh_reuse_within_grace"));
+        assertThat(faults).as("Slack did misbehave").isGreaterThanOrEqualTo(2);
+        assertThat(calls).as("bounded calls for 6 rotations and a consent").isLessThanOrEqualTo(40);
         awaitReady(c, true, "Refreshed");
     }
 
