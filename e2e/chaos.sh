@@ -32,6 +32,8 @@ port_b=$(free_port)
 out=$(install_chart "http://localhost:$port_a" "http://localhost:$sim_port") || fail "helm install" "$out"
 k wait --for condition=established --timeout=60s crd/slackuserconnections.slacktokens.dev >/dev/null
 operator_kubeconfig "$logs/operator.kubeconfig"
+# A Lease left by an earlier suite would keep these operators followers for its whole duration.
+k delete lease slack-token-operator -n "$opns" --ignore-not-found >/dev/null 2>&1 || true
 start_simulator "$sim_port"
 wait_http "http://localhost:$sim_port/_sim/stats"
 sim() { curl -fs -X "$1" -H 'content-type: application/json' -d "$3" "http://localhost:$sim_port$2" >/dev/null; }

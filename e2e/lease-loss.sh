@@ -13,6 +13,8 @@ lease_env=(SLACK_OPERATOR_LEADER_ELECTION_LEASE_DURATION=8s SLACK_OPERATOR_LEADE
 
 out=$(install_chart "http://localhost:$port" "http://localhost:$sim_port") || fail "helm install" "$out"
 operator_kubeconfig "$logs/operator.kubeconfig"
+# A Lease left by an earlier suite would keep these operators followers for its whole duration.
+k delete lease slack-token-operator -n "$opns" --ignore-not-found >/dev/null 2>&1 || true
 start_simulator "$sim_port"
 start_operator "$port" "http://localhost:$port" "http://localhost:$sim_port" "$logs/operator.kubeconfig" operator \
   SLACK_OPERATOR_LEADER_ELECTION_IDENTITY=lease-loser "${lease_env[@]}"
@@ -50,5 +52,8 @@ grep -q "Lost leadership" "$logs/operator.log" && ok "it says why it exits" || f
   "$(tail -20 "$logs/operator.log")"
 [ "$(k get lease slack-token-operator -n "$opns" -o jsonpath='{.spec.holderIdentity}')" = intruder ] \
   && ok "it did not take the Lease back" || fail "it did not take the Lease back"
+
+# Give the Lease back to nobody, for the suites that follow.
+k delete lease slack-token-operator -n "$opns" --ignore-not-found >/dev/null 2>&1 || true
 
 summary lease-loss

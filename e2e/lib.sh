@@ -17,7 +17,8 @@ check() { local name="$1"; shift; if "$@" >/dev/null 2>&1; then ok "$name"; else
 summary() {
   echo "$1: $passed passed, $failed failed"
   [ "$failed" -eq 0 ] || { echo "logs kept in $logs"; exit 1; }
-  rm -rf "$logs"
+  # the pid files of restarting operator Pods stay until the EXIT trap has used them
+  find "$logs" -mindepth 1 ! -name '*.pid' -delete 2>/dev/null || true
 }
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
@@ -33,6 +34,8 @@ cleanup() {
   wait 2>/dev/null || true
   [ -n "${ns:-}" ] && k delete ns "$ns" --wait=false >/dev/null 2>&1 || true
   "$HELM" uninstall "$release" -n "$opns" >/dev/null 2>&1 || true
+  # a passing suite keeps no logs
+  if [ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]; then rm -rf "$logs"; fi
 }
 trap cleanup EXIT
 
@@ -123,7 +126,8 @@ pod() {
   done
 }
 pod_cleanup() {
-  touch "$logs/stop"
+  # summary may have removed $logs already (a passing suite keeps no logs)
+  mkdir -p "$logs" && touch "$logs/stop" || true
   for f in "$logs"/*.pid; do [ -f "$f" ] && kill -9 "$(cat "$f")" 2>/dev/null || true; done
   cleanup
 }
