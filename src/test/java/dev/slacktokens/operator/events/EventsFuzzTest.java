@@ -64,7 +64,8 @@ class EventsFuzzTest extends HttpFuzzBase {
         Map<String, String> before = settledSecrets();
 
         Fuzz.forAll("events", CASES, EventsFuzzTest::request, req -> {
-            Answer answer = req.raw() ? raw(rawHead(req), req.body()) : send(builder(req));
+            Answer answer = req.body().length >= OVER_LIMIT ? overLimit(req)
+                    : req.raw() ? raw(rawHead(req), req.body()) : send(builder(req));
             check("events " + req, answer, req.authentic() ? SIGNED : UNSIGNED, "");
             if (answer.status() == 413) {
                 assertThat(req.body().length).as("only a body over the limit is too large")
@@ -175,6 +176,14 @@ class EventsFuzzTest extends HttpFuzzBase {
             b.header("Content-Type", req.contentType());
         }
         return b;
+    }
+
+    /**
+     * A body over the limit is declared, not sent: the server answers 413 from Content-Length and closes, and a
+     * client still writing megabytes may lose that answer to a reset (a race in the test, not in the server).
+     */
+    private Answer overLimit(Request req) {
+        return raw(rawHead(req) + "\r\nContent-Length: " + req.body().length, new byte[0]);
     }
 
     private static String rawHead(Request req) {
