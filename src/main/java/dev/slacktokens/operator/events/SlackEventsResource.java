@@ -80,8 +80,19 @@ public class SlackEventsResource {
         String eventType = event.path("type").asText("unknown");
         String team = json.path("team_id").asText(null);
         String app = json.path("api_app_id").asText(null);
-        java.time.Instant time = json.has("event_time") ? java.time.Instant.ofEpochSecond(json.path("event_time")
-                .asLong()) : null;
+        JsonNode eventTime = json.path("event_time");
+        java.time.Instant time = null;
+        if (!eventTime.isMissingNode() && !eventTime.isNull()) {
+            // Slack sends whole seconds; anything else (or beyond Instant's range) would not be a time to compare
+            if (!eventTime.isIntegralNumber() || !eventTime.canConvertToLong()
+                    || eventTime.asLong() < java.time.Instant.MIN.getEpochSecond()
+                    || eventTime.asLong() > java.time.Instant.MAX.getEpochSecond()) {
+                metrics.event(eventType, "bad_event_time");
+                return Response.status(400).entity(Map.of("error", "event_time is not a Unix time in seconds"))
+                        .build();
+            }
+            time = java.time.Instant.ofEpochSecond(eventTime.asLong());
+        }
         var where = new RevocationHandler.Workspace(team, json.path("enterprise_id").asText(null));
         int affected = switch (eventType) {
             case "tokens_revoked" -> revocations.tokensRevoked(where, app, ids(event.path("tokens").path("oauth")),

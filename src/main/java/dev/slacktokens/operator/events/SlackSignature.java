@@ -37,7 +37,9 @@ public final class SlackSignature {
         } catch (NumberFormatException e) {
             return Verdict.MISSING;
         }
-        if (Math.abs(now.getEpochSecond() - timestamp) > MAX_AGE.toSeconds()) {
+        // Compared as bounds, not |now - ts|: that difference overflows for timestamps near Long.MIN_VALUE.
+        long nowSeconds = now.getEpochSecond();
+        if (timestamp < nowSeconds - MAX_AGE.toSeconds() || timestamp > nowSeconds + MAX_AGE.toSeconds()) {
             return Verdict.STALE;
         }
         byte[] expected = ("v0=" + HexFormat.of().formatHex(hmac(signingSecret, timestamp, body)))

@@ -108,13 +108,10 @@ public class StateCodec {
             throw new InvalidException(Problem.MALFORMED);
         }
         String payload = signed.substring(0, dot);
-        byte[] given;
-        try {
-            given = B64D.decode(signed.substring(dot + 1));
-        } catch (IllegalArgumentException e) {
-            throw new InvalidException(Problem.MALFORMED);
-        }
-        if (!MessageDigest.isEqual(mac("v1." + payload), given)) {
+        // The MAC is compared as issued text: decoding first would accept other spellings of the same bytes
+        // (base64url's spare low bits in the last character, optional padding).
+        byte[] expectedMac = B64.encodeToString(mac("v1." + payload)).getBytes(StandardCharsets.US_ASCII);
+        if (!MessageDigest.isEqual(expectedMac, signed.substring(dot + 1).getBytes(StandardCharsets.US_ASCII))) {
             throw new InvalidException(Problem.BAD_SIGNATURE);
         }
         Claims claims;
@@ -123,13 +120,25 @@ public class StateCodec {
         } catch (Exception e) {
             throw new InvalidException(Problem.MALFORMED);
         }
+        if (claims == null) {
+            throw new InvalidException(Problem.MALFORMED);
+        }
         if (claims.kind() != expected) {
             throw new InvalidException(Problem.WRONG_KIND);
         }
-        if (!clock.instant().isBefore(claims.expiresAt())) {
+        if (blank(claims.namespace()) || blank(claims.name()) || blank(claims.uid())
+                || (expected == Kind.state && blank(claims.nonce()))) {
+            throw new InvalidException(Problem.MALFORMED);
+        }
+        // In epoch seconds: Instant cannot hold every long, and the expiry is whole seconds anyway.
+        if (clock.instant().getEpochSecond() >= claims.expiresAtEpochSecond()) {
             throw new InvalidException(Problem.EXPIRED);
         }
         return claims;
+    }
+
+    private static boolean blank(String s) {
+        return s == null || s.isBlank();
     }
 
     /**

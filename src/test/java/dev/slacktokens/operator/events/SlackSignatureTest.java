@@ -47,4 +47,16 @@ class SlackSignatureTest {
         assertThat(SlackSignature.verify(SECRET, TS, BODY, null, AT)).isEqualTo(SlackSignature.Verdict.MISSING);
         assertThat(SlackSignature.verify(SECRET, "soon", BODY, SIGNATURE, AT)).isEqualTo(SlackSignature.Verdict.MISSING);
     }
+
+    /** Found by SlackSignaturePropertiesTest: now - ts overflowed to Long.MIN_VALUE, whose absolute value is negative. */
+    @Test
+    void aTimestampWhoseAgeOverflowsIsStale() {
+        long overflowing = Long.MIN_VALUE + AT.getEpochSecond();
+        String signature = dev.slacktokens.operator.simulator.SlackRequestSigner.sign(SECRET, overflowing,
+                new String(BODY, StandardCharsets.UTF_8));
+        assertThat(SlackSignature.verify(SECRET, Long.toString(overflowing), BODY, signature, AT))
+                .isEqualTo(SlackSignature.Verdict.STALE);
+        assertThat(SlackSignature.verify(SECRET, Long.toString(Long.MIN_VALUE), BODY, signature, AT))
+                .isEqualTo(SlackSignature.Verdict.STALE);
+    }
 }
