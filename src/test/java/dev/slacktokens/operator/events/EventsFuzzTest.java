@@ -57,7 +57,7 @@ class EventsFuzzTest extends HttpFuzzBase {
     @Test
     void everyGeneratedEventRequestIsAnsweredWithoutA5xxAndChangesNoSecret() {
         SlackUserConnection ready = create("events-ready", spec("chat:write"));
-        assertThat(new Browser().open(awaitAuthorizeUrl(ready)).statusCode()).isEqualTo(200);
+        assertThat(new Browser().authorize(awaitAuthorizeUrl(ready)).statusCode()).isEqualTo(200);
         awaitReady(ready, true, "Authorized");
         awaitStore(ready);
         awaitWorkloadSecret(ns, "events-ready");

@@ -76,7 +76,8 @@ class OAuthFuzzTest extends HttpFuzzBase {
 
         // a second consent for the Ready connection, left unfinished: its genuine state and cookie are fuzzed too
         String readyLink = OperatorProfile.BASE + "/oauth/start?c=" + new StateCodec(stateKey(), Clock.systemUTC())
-                .signLink(ns, "fuzz-ready", get(ready).getMetadata().getUid(), Duration.ofHours(1));
+                .signLink(ns, "fuzz-ready", get(ready).getMetadata().getUid(),
+                        dev.slacktokens.operator.store.TokenStore.authorizations(storeSecret(ready)), Duration.ofHours(1));
         Browser readyBrowser = new Browser();
         Flow r = flow(readyBrowser, readyBrowser.followUntil(readyLink, OperatorProfile.BASE + "/oauth/callback"));
 
@@ -103,7 +104,7 @@ class OAuthFuzzTest extends HttpFuzzBase {
     }
 
     @Test
-    void startAnswersEveryGeneratedLinkWithARedirectOrASpecificRefusalAndChangesNoSecret() {
+    void startAnswersEveryGeneratedLinkWithTheConfirmationPageOrASpecificRefusalAndChangesNoSecret() {
         SlackUserConnection c = create("fuzz-start", spec("chat:write"));
         String link = awaitAuthorizeUrl(c);
         String genuine = link.substring(link.indexOf("c=") + 2);
@@ -113,10 +114,10 @@ class OAuthFuzzTest extends HttpFuzzBase {
         StateCodec past = new StateCodec(stateKey(), Clock.fixed(Instant.now().minus(Duration.ofDays(30)),
                 ZoneOffset.UTC));
         String uid = get(c).getMetadata().getUid();
-        List<String> refusedLinks = List.of(state, codec.signLink(ns, "no-such-connection", uid, Duration.ofHours(1)),
-                codec.signLink(ns, "fuzz-start", "another-uid", Duration.ofHours(1)),
-                codec.signLink("no-such-namespace", "fuzz-start", uid, Duration.ofHours(1)),
-                past.signLink(ns, "fuzz-start", uid, Duration.ofDays(7)));
+        List<String> refusedLinks = List.of(state, codec.signLink(ns, "no-such-connection", uid, 0, Duration.ofHours(1)),
+                codec.signLink(ns, "fuzz-start", "another-uid", 0, Duration.ofHours(1)),
+                codec.signLink("no-such-namespace", "fuzz-start", uid, 0, Duration.ofHours(1)),
+                past.signLink(ns, "fuzz-start", uid, 0, Duration.ofDays(7)));
         Map<String, String> before = settledSecrets();
 
         Fuzz.forAll("start", START_CASES, rnd -> {
@@ -146,7 +147,8 @@ class OAuthFuzzTest extends HttpFuzzBase {
             Answer answer = send(withCookies(HttpRequest.newBuilder(uri("/oauth/start?" + req.query())),
                     req.cookies()));
             boolean tooLarge = answer.status() == 414 || answer.status() == 431;
-            check("start " + req, answer, req.genuineState() && !tooLarge ? Set.of(302) : REFUSED_START, req.sent());
+            // a genuine link answers the confirmation page (only its button goes on to Slack)
+            check("start " + req, answer, req.genuineState() && !tooLarge ? Set.of(200) : REFUSED_START, req.sent());
         });
 
         assertSecretsUnchanged(before);

@@ -43,11 +43,11 @@ class StateCodecPropertiesTest {
     @Test
     void anyStateOrLinkRoundTrips() {
         Fuzz.forAll("round trip", 500, StateCodecPropertiesTest::names, n -> {
-            StateCodec.Claims state = codec.newState(n.namespace(), n.name(), n.uid());
+            StateCodec.Claims state = codec.newState(n.namespace(), n.name(), n.uid(), 0);
             String signed = codec.sign(state);
             assertThat(signed).matches("[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+");
             assertThat(verify(signed, Kind.state)).isEqualTo(state);
-            String link = codec.signLink(n.namespace(), n.name(), n.uid(), Duration.ofDays(7));
+            String link = codec.signLink(n.namespace(), n.name(), n.uid(), 0, Duration.ofDays(7));
             StateCodec.Claims claims = verify(link, Kind.link);
             assertThat(List.of(claims.namespace(), claims.name(), claims.uid()))
                     .containsExactly(n.namespace(), n.name(), n.uid());
@@ -58,8 +58,8 @@ class StateCodecPropertiesTest {
     void anyMutationOfASignedStateOrLinkIsRefused() {
         Fuzz.forAll("mutated state or link", 3000, r -> {
             Names n = names(r);
-            String signed = r.nextBoolean() ? codec.sign(codec.newState(n.namespace(), n.name(), n.uid()))
-                    : codec.signLink(n.namespace(), n.name(), n.uid(), Duration.ofDays(7));
+            String signed = r.nextBoolean() ? codec.sign(codec.newState(n.namespace(), n.name(), n.uid(), 0))
+                    : codec.signLink(n.namespace(), n.name(), n.uid(), 0, Duration.ofDays(7));
             return Fuzz.mutate(r, signed);
         }, mutated -> {
             assertRefused(mutated, Kind.state, Problem.MALFORMED, Problem.BAD_SIGNATURE, Problem.WRONG_KIND);
@@ -79,7 +79,7 @@ class StateCodecPropertiesTest {
 
     @Test
     void truncationsAndOverlongStringsAreRefused() {
-        String signed = codec.sign(codec.newState("ns", "name", "uid"));
+        String signed = codec.sign(codec.newState("ns", "name", "uid", 0));
         for (int i = 0; i < signed.length(); i++) {
             assertRefused(signed.substring(0, i), Kind.state, Problem.MALFORMED, Problem.BAD_SIGNATURE);
             assertRefused(signed.substring(i + 1), Kind.state, Problem.MALFORMED, Problem.BAD_SIGNATURE);
@@ -96,16 +96,16 @@ class StateCodecPropertiesTest {
             other[r.nextInt(other.length)] ^= (byte) (1 + r.nextInt(255));
             Names n = names(r);
             return new StateCodec(other, clock).sign(new StateCodec(other, clock).newState(n.namespace(), n.name(),
-                    n.uid()));
+                    n.uid(), 0));
         }, s -> assertRefused(s, Kind.state, Problem.BAD_SIGNATURE));
     }
 
     @Test
     void theWrongKindIsRefusedEvenWhenSigned() {
         Fuzz.forAll("wrong kind", 300, StateCodecPropertiesTest::names, n -> {
-            assertRefused(codec.signLink(n.namespace(), n.name(), n.uid(), Duration.ofDays(7)), Kind.state,
+            assertRefused(codec.signLink(n.namespace(), n.name(), n.uid(), 0, Duration.ofDays(7)), Kind.state,
                     Problem.WRONG_KIND);
-            assertRefused(codec.sign(codec.newState(n.namespace(), n.name(), n.uid())), Kind.link,
+            assertRefused(codec.sign(codec.newState(n.namespace(), n.name(), n.uid(), 0)), Kind.link,
                     Problem.WRONG_KIND);
         });
     }
@@ -115,7 +115,7 @@ class StateCodecPropertiesTest {
         Fuzz.forAll("expiry", 300, r -> 1 + r.nextInt(14 * 24 * 3600), seconds -> {
             MutableClock at = MutableClock.fixedAt(NOW);
             StateCodec c = new StateCodec(KEY, at);
-            String link = c.signLink("ns", "n", "u", Duration.ofSeconds(seconds));
+            String link = c.signLink("ns", "n", "u", 0, Duration.ofSeconds(seconds));
             at.advance(Duration.ofSeconds(seconds - 1));
             assertThat(verifyWith(c, link, Kind.link).uid()).isEqualTo("u");
             at.advance(Duration.ofSeconds(1));
@@ -167,7 +167,7 @@ class StateCodecPropertiesTest {
     @Test
     void theOnlyAcceptedFormOfAStateIsTheOneIssued() {
         // base64url has spare bits in its last character and optional padding; only the issued spelling counts
-        String signed = codec.sign(codec.newState("ns", "n", "u"));
+        String signed = codec.sign(codec.newState("ns", "n", "u", 0));
         String mac = signed.substring(signed.indexOf('.') + 1);
         char last = mac.charAt(mac.length() - 1);
         String alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
