@@ -31,22 +31,12 @@ operator_kubeconfig "$logs/operator.kubeconfig"
 k delete lease slack-token-operator -n "$opns" --ignore-not-found >/dev/null 2>&1 || true
 start_simulator "$sim_port"
 wait_http "http://localhost:$sim_port/_sim/stats"
-sim() { curl -fs -X "$1" -H 'content-type: application/json' -d "$3" "http://localhost:$sim_port$2" >/dev/null; }
-stat() { curl -s "http://localhost:$sim_port/_sim/stats" | python3 -c "import json,sys; print(json.load(sys.stdin).get('$1',0))"; }
 sim PUT /_sim/settings "{\"tokenLifetimeSeconds\":$lifetime,\"refreshGraceSeconds\":$grace}"
 pod faults-a "$port_a" "$port_a" "$sim_port" "${lease_env[@]}" &
 pod faults-b "$port_b" "$port_a" "$sim_port" "${lease_env[@]}" &
 wait_http "http://localhost:$port_a/q/health/live" && wait_http "http://localhost:$port_b/q/health/live"
 
-authorized=0
-for i in $(seq 1 "$connections"); do
-  c="c$i"; user=$(printf 'U0FAULT%03d' "$i")
-  printf 'apiVersion: slacktokens.dev/v1alpha1\nkind: SlackUserConnection\nmetadata:\n  name: %s\nspec:\n  userScopes: [chat:write]\n' \
-    "$c" | k apply -n "$ns" -f - >/dev/null
-  sim POST /_sim/users "{\"id\":\"$user\",\"teamId\":\"T0SIM0001\",\"name\":\"$c\"}"
-  sim POST /_sim/consent "{\"userId\":\"$user\"}"
-  [ "$(consent "$c" "$ns")" = 200 ] && authorized=$((authorized + 1))
-done
+authorized=$(authorize_connections "$ns" "$connections" U0FAULT)
 [ "$authorized" = "$connections" ] && ok "$connections connections authorized" \
   || fail "$connections connections authorized" "$authorized"
 
@@ -67,23 +57,23 @@ superseded() {
   echo "$total"
 }
 
-# 1. A concurrent writer on every token store for two token lifetimes.
-before=$(stat refreshes)
-end=$((SECONDS + 2 * lifetime))
+# 1. A concurrent writer on every token store for a token lifetime.
+before=$(sim_stat refreshes)
+end=$((SECONDS + lifetime))
 touches=0
 while [ "$SECONDS" -lt "$end" ]; do
   k annotate secrets -n "$opns" -l slacktokens.dev/role=token-store --overwrite "e2e.slacktokens.dev/touch=$touches" \
     >/dev/null 2>&1 && touches=$((touches + 1))
   sleep 0.5
 done
-during=$(( $(stat refreshes) - before ))
+during=$(( $(sim_stat refreshes) - before ))
 [ "$during" -ge "$connections" ] && ok "refreshes go on under a concurrent store writer ($during refreshes, $touches rounds of writes)" \
   || fail "refreshes go on under a concurrent store writer" "$during refreshes"
 check "all Ready after the concurrent writer" wait_all_ready 60
 echo "     refreshes that lost a compare-and-set race and were decided again (metric, both Pods): $(superseded)"
 
 # 2. The API server stopped during refreshes.
-before=$(stat refreshes)
+before=$(sim_stat refreshes)
 down_started=$SECONDS
 "$here/cluster.sh" apiserver-down "$down" >"$logs/apiserver-down.log" 2>&1 \
   && ok "the API server was down for ${down} s and came back" || fail "the API server came back" "$(cat "$logs/apiserver-down.log")"
@@ -94,19 +84,19 @@ else
   fail "all Ready again after the outage" "$(k get suc -n "$ns" --no-headers 2>&1 | grep -v True | head -5)"
 fi
 # One more full rotation after the outage, so that every connection proves it still holds a working refresh token.
-after=$(stat refreshes)
+after=$(sim_stat refreshes)
 for _ in $(seq 1 $((2 * lifetime))); do
-  [ $(( $(stat refreshes) - after )) -ge "$connections" ] && break
+  [ $(( $(sim_stat refreshes) - after )) -ge "$connections" ] && break
   sleep 1
 done
-[ $(( $(stat refreshes) - after )) -ge "$connections" ] && ok "every connection rotates again after the outage" \
-  || fail "every connection rotates again after the outage" "$(( $(stat refreshes) - after )) refreshes"
+[ $(( $(sim_stat refreshes) - after )) -ge "$connections" ] && ok "every connection rotates again after the outage" \
+  || fail "every connection rotates again after the outage" "$(( $(sim_stat refreshes) - after )) refreshes"
 restarts=$(ls "$logs"/faults-*.log | wc -l)
 echo "     outage: $((back - down_started)) s; operator processes started in total: $restarts"
-reused=$(stat refresh_reuse_after_grace)
-rejected=$(stat refresh_rejected)
+reused=$(sim_stat refresh_reuse_after_grace)
+rejected=$(sim_stat refresh_rejected)
 [ "$reused" = 0 ] && [ "$rejected" = 0 ] \
-  && ok "no refresh token used after its grace period, none rejected (reused inside the grace: $(stat refresh_reuse_within_grace))" \
+  && ok "no refresh token used after its grace period, none rejected (reused inside the grace: $(sim_stat refresh_reuse_within_grace))" \
   || fail "no refresh token used after its grace period, none rejected" "after grace $reused, rejected $rejected"
 accepted=0
 for i in $(seq 1 "$connections"); do

@@ -36,8 +36,6 @@ operator_kubeconfig "$logs/operator.kubeconfig"
 k delete lease slack-token-operator -n "$opns" --ignore-not-found >/dev/null 2>&1 || true
 start_simulator "$sim_port"
 wait_http "http://localhost:$sim_port/_sim/stats"
-sim() { curl -fs -X "$1" -H 'content-type: application/json' -d "$3" "http://localhost:$sim_port$2" >/dev/null; }
-stat() { curl -s "http://localhost:$sim_port/_sim/stats" | python3 -c "import json,sys; print(json.load(sys.stdin).get('$1',0))"; }
 
 # checker <namespace>: every 3 s, asks Slack about every workload Secret's token; prints the longest run (in s) of a
 # connection serving a token Slack refuses, as "max_invalid_seconds=<n>" when told to stop.
@@ -86,16 +84,7 @@ for policy in $policies; do
   pod_b=$!
   wait_http "http://localhost:$port_a/q/health/live" && wait_http "http://localhost:$port_b/q/health/live"
 
-  # One Slack user per connection (Slack keeps at most two live access tokens per user and app).
-  authorized=0
-  for i in $(seq 1 "$connections"); do
-    c="c$i"; user=$(printf 'U0CHAOS%03d' "$i")
-    printf 'apiVersion: slacktokens.dev/v1alpha1\nkind: SlackUserConnection\nmetadata:\n  name: %s\nspec:\n  userScopes: [chat:write]\n' \
-      "$c" | k apply -n "$ns" -f - >/dev/null
-    sim POST /_sim/users "{\"id\":\"$user\",\"teamId\":\"T0SIM0001\",\"name\":\"$c\"}"
-    sim POST /_sim/consent "{\"userId\":\"$user\"}"
-    [ "$(consent "$c" "$ns")" = 200 ] && authorized=$((authorized + 1))
-  done
+  authorized=$(authorize_connections "$ns" "$connections" U0CHAOS)
   [ "$authorized" = "$connections" ] && ok "$policy: $connections connections authorized" \
     || fail "$policy: $connections connections authorized" "$authorized"
   # From now on a third of the refresh answers take 1.5 s: many kills land between Slack's answer and the write.
@@ -105,13 +94,13 @@ for policy in $policies; do
 
   kills=0
   started=$SECONDS
-  while [ "$(stat refreshes)" -lt "$target" ] && [ $((SECONDS - started)) -lt $((max_minutes * 60)) ]; do
+  while [ "$(sim_stat refreshes)" -lt "$target" ] && [ $((SECONDS - started)) -lt $((max_minutes * 60)) ]; do
     sleep $((4 + RANDOM % 10))
     leader=$(k get lease slack-token-operator -n "$opns" -o jsonpath='{.spec.holderIdentity}' 2>/dev/null || true)
     pid=$(cat "$logs/$leader.pid" 2>/dev/null || true)
     if [ -n "$pid" ] && kill -9 "$pid" 2>/dev/null; then kills=$((kills + 1)); fi
   done
-  refreshes=$(stat refreshes)
+  refreshes=$(sim_stat refreshes)
   echo "     $policy: $refreshes refreshes, $kills kills of the leader in $((SECONDS - started)) s"
   [ "$refreshes" -ge "$target" ] && ok "$policy: $refreshes refreshes with $kills kills of the leader" \
     || fail "$policy: $target refreshes within $max_minutes min" "$refreshes"
@@ -129,9 +118,9 @@ for policy in $policies; do
   wait "$checker_pid" || true
   [ "$ready" = "$connections" ] && ok "$policy: lost 0 (all $connections Ready after the chaos)" \
     || fail "$policy: lost 0" "$((connections - ready)) not Ready: $(k get suc -n "$ns" --no-headers | grep -v True | head -5)"
-  reused=$(stat refresh_reuse_after_grace)
-  rejected=$(stat refresh_rejected)
-  within=$(stat refresh_reuse_within_grace)
+  reused=$(sim_stat refresh_reuse_after_grace)
+  rejected=$(sim_stat refresh_rejected)
+  within=$(sim_stat refresh_reuse_within_grace)
   [ "$reused" = 0 ] && [ "$rejected" = 0 ] \
     && ok "$policy: refresh tokens used after grace 0, rejected 0 (reused inside the grace: $within)" \
     || fail "$policy: refresh tokens used after grace 0, rejected 0" "after grace $reused, rejected $rejected"

@@ -131,3 +131,24 @@ pod_cleanup() {
   for f in "$logs"/*.pid; do [ -f "$f" ] && kill -9 "$(cat "$f")" 2>/dev/null || true; done
   cleanup
 }
+
+# sim <METHOD> <path> <json> / sim_stat <counter>: the simulator's admin API on $sim_port
+sim() { curl -fs -X "$1" -H 'content-type: application/json' -d "$3" "http://localhost:$sim_port$2" >/dev/null; }
+sim_stat() {
+  curl -s "http://localhost:$sim_port/_sim/stats" | python3 -c "import json,sys; print(json.load(sys.stdin).get('$1',0))"
+}
+
+# authorize_connections <namespace> <count> <user prefix>: connections c1..cN, each consented by its own Slack user
+# (Slack keeps at most two live access tokens per user and app); prints how many callbacks succeeded.
+authorize_connections() {
+  local ns="$1" count="$2" prefix="$3" i c user n=0
+  for i in $(seq 1 "$count"); do
+    c="c$i"; user=$(printf '%s%03d' "$prefix" "$i")
+    printf 'apiVersion: slacktokens.dev/v1alpha1\nkind: SlackUserConnection\nmetadata:\n  name: %s\nspec:\n  userScopes: [chat:write]\n' \
+      "$c" | k apply -n "$ns" -f - >/dev/null
+    sim POST /_sim/users "{\"id\":\"$user\",\"teamId\":\"T0SIM0001\",\"name\":\"$c\"}"
+    sim POST /_sim/consent "{\"userId\":\"$user\"}"
+    [ "$(consent "$c" "$ns")" = 200 ] && n=$((n + 1))
+  done
+  echo "$n"
+}

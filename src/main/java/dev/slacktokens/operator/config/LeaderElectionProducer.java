@@ -2,6 +2,7 @@ package dev.slacktokens.operator.config;
 
 import java.util.UUID;
 
+import jakarta.enterprise.event.Event;
 import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Singleton;
 
@@ -29,7 +30,8 @@ public class LeaderElectionProducer {
 
     @Produces
     @Singleton
-    LeaderElectionConfiguration leaderElection(OperatorConfig config, LeaseLoss leaseLoss) {
+    LeaderElectionConfiguration leaderElection(OperatorConfig config, LeaseLoss leaseLoss,
+            Event<LeadershipAcquired> leading) {
         var le = config.leaderElection();
         // Unique even for two processes on one host (a Pod name is unique, but local runs share a host name).
         String identity = le.identity().orElseGet(() -> hostName() + "-" + UUID.randomUUID().toString().substring(0, 8));
@@ -39,7 +41,11 @@ public class LeaderElectionProducer {
                 .withLeaseDuration(le.leaseDuration())
                 .withRenewDeadline(le.renewDeadline())
                 .withRetryPeriod(le.retryPeriod())
-                .withLeaderCallbacks(new LeaderCallbacks(() -> LOG.infof("%s now leads: reconciling", identity),
+                .withLeaderCallbacks(new LeaderCallbacks(() -> {
+                    LOG.infof("%s now leads: reconciling", identity);
+                    // Interrupted refreshes first (JournalResumer): Slack's grace period for them is running.
+                    leading.fireAsync(new LeadershipAcquired(identity));
+                },
                         leaseLoss::onStopLeading, leader -> LOG.infof("Leader is %s", leader)))
                 .build();
     }

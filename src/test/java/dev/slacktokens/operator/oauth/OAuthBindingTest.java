@@ -41,20 +41,7 @@ class OAuthBindingTest extends OperatorTestBase {
         sim("/_sim/consent", Map.of("userId", OTHER));
     }
 
-    String slackAuthTestError(String token) {
-        return given().baseUri(OperatorProfile.BASE).header("Authorization", "Bearer " + token).post("/api/auth.test")
-                .then().extract().path("error");
-    }
 
-    void annotate(SlackUserConnection c, String key, String value) {
-        client.resource(get(c)).edit(x -> {
-            Map<String, String> a = x.getMetadata().getAnnotations() == null ? new HashMap<>()
-                    : new HashMap<>(x.getMetadata().getAnnotations());
-            a.put(key, value);
-            x.getMetadata().setAnnotations(a);
-            return x;
-        });
-    }
 
     @SuppressWarnings("unchecked")
     Map<String, Object> liveTokens() {

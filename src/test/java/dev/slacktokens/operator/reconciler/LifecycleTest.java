@@ -39,20 +39,7 @@ class LifecycleTest extends OperatorTestBase {
         return c;
     }
 
-    void annotate(SlackUserConnection c, String key, String value) {
-        client.resource(get(c)).edit(x -> {
-            Map<String, String> a = x.getMetadata().getAnnotations() == null ? new HashMap<>()
-                    : new HashMap<>(x.getMetadata().getAnnotations());
-            a.put(key, value);
-            x.getMetadata().setAnnotations(a);
-            return x;
-        });
-    }
 
-    String slackAuthTest(String token) {
-        return given().baseUri(OperatorProfile.BASE).header("Authorization", "Bearer " + token).post("/api/auth.test")
-                .then().extract().path("error");
-    }
 
     /** Defect: a name over 63 characters (legal) was used as a label value, and the callback failed with 500. */
     @Test
@@ -111,7 +98,7 @@ class LifecycleTest extends OperatorTestBase {
         annotate(c, "slacktokens.dev/reauthorize", "2026-11-30");
         SlackUserConnection discarded = awaitReady(c, false, "ReauthorizationRequired");
         assertThat(readyMessage(discarded)).contains("Re-authorization was requested");
-        assertThat(slackAuthTest(old)).isEqualTo("token_revoked");
+        assertThat(slackAuthTestError(old)).isEqualTo("token_revoked");
         await().atMost(WAIT).until(() -> !decode(client.secrets().inNamespace(ns).withName("again").get())
                 .containsKey("access_token"));
         assertThat(new Browser().authorize(discarded.getStatus().getAuthorizeUrl()).statusCode()).isEqualTo(200);
@@ -134,7 +121,7 @@ class LifecycleTest extends OperatorTestBase {
         await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(5))
                 .untilAsserted(() -> assertReady(c, true, "Authorized"));
         assertThat(simStat("refreshes")).isNull();
-        assertThat(slackAuthTest(awaitStore(c).get("access_token"))).isNull();
+        assertThat(slackAuthTestError(awaitStore(c).get("access_token"))).isNull();
     }
 
     @Test
@@ -186,7 +173,7 @@ class LifecycleTest extends OperatorTestBase {
         assertThat(get(c).getMetadata().getFinalizers()).isNotEmpty();
         client.resource(get(c)).delete();
         await().atMost(WAIT).until(() -> get(c) == null);
-        assertThat(slackAuthTest(store.get("access_token"))).isEqualTo("token_revoked");
+        assertThat(slackAuthTestError(store.get("access_token"))).isEqualTo("token_revoked");
         given().baseUri(OperatorProfile.BASE).auth().preemptive().basic("1111.2222", "sim-client-secret")
                 .formParam("grant_type", "refresh_token").formParam("refresh_token", store.get("refresh_token"))
                 .post("/api/oauth.v2.access").then().body("error", equalTo("invalid_refresh_token"));
@@ -206,7 +193,7 @@ class LifecycleTest extends OperatorTestBase {
                 .anyMatch(e -> e.getMessage().startsWith("Could not revoke the tokens at Slack yet")));
         assertThat(get(c)).as("held by its finalizer while Slack is down").isNotNull();
         await().atMost(Duration.ofSeconds(40)).until(() -> get(c) == null);
-        assertThat(slackAuthTest(access)).isEqualTo("token_revoked");
+        assertThat(slackAuthTestError(access)).isEqualTo("token_revoked");
     }
 
     @Test
@@ -221,7 +208,7 @@ class LifecycleTest extends OperatorTestBase {
         var kept = client.secrets().inNamespace(ns).withName("keep").get();
         assertThat(kept.getMetadata().getOwnerReferences()).isNullOrEmpty();
         assertThat(decode(kept)).containsEntry("access_token", access);
-        assertThat(slackAuthTest(access)).isNull();
+        assertThat(slackAuthTestError(access)).isNull();
         assertThat(client.secrets().inNamespace(OperatorProfile.OPERATOR_NAMESPACE)
                 .withName(TokenStore.storeName(uid)).get()).isNull();
     }

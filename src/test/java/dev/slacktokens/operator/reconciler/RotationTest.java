@@ -43,6 +43,9 @@ class RotationTest extends OperatorTestBase {
     @Inject
     RefreshFaultHook faults;
 
+    @Inject
+    JournalResumer resumer;
+
     @AfterEach
     void stopRefreshing() {
         faults.release();
@@ -168,6 +171,26 @@ class RotationTest extends OperatorTestBase {
         awaitReady(c, true, "Refreshed");
         assertThat((Integer) simStat("auth_test_calls")).as("the resumed pair was checked").isGreaterThanOrEqualTo(1);
         watchRotations(c, 2);
+    }
+
+    /**
+     * A new leader resumes interrupted refreshes first thing, without waiting for the controller to reach the
+     * connection (here the controller is still "dead": only the resumer can act).
+     */
+    @Test
+    void onTakingTheLeaseOpenJournalsAreResumedFirst() {
+        SlackUserConnection c = authorized("resume-first", 20);
+        String before = awaitStore(c).get("refresh_token");
+        faults.crashNextRefresh();
+        await().atMost(WAIT).until(() -> simStat("refreshes") != null);
+        assertThat(storeSecret(c).getMetadata().getAnnotations()).containsKey(Labels.REFRESH_JOURNAL);
+        assertThat(resumer.resumeOpenJournals()).as("one interrupted refresh resumed").isEqualTo(1);
+        assertThat(awaitStore(c).get("refresh_token")).isNotEqualTo(before);
+        assertThat(storeSecret(c).getMetadata().getAnnotations()).doesNotContainKey(Labels.REFRESH_JOURNAL);
+        assertThat(simStat("refresh_reuse_within_grace")).isEqualTo(1);
+        assertThat(resumer.resumeOpenJournals()).as("nothing left to resume").isZero();
+        faults.release();
+        awaitReady(c, true, "Refreshed");
     }
 
     @Test

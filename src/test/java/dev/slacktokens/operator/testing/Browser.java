@@ -60,31 +60,29 @@ public class Browser {
      * operator answers at the end.
      */
     public HttpResponse<String> authorize(String link) {
-        URI uri = URI.create(link);
-        HttpResponse<String> response = get(uri);
-        Optional<URI> action = form(response).map(uri::resolve);
-        if (action.isPresent()) {
-            uri = action.get();
-            response = post(uri, hidden(response));
-        }
-        return follow(uri, response, null).page();
+        return pressConfirmation(link, null).page();
     }
 
     /** Like {@link #authorize} but stops before the URL that starts with {@code prefix} and returns it. */
     public URI followUntil(String link, String prefix) {
-        URI uri = URI.create(link);
-        HttpResponse<String> response = get(uri);
-        Optional<URI> action = form(response).map(uri::resolve);
-        if (action.isPresent()) {
-            uri = action.get();
-            response = post(uri, hidden(response));
-        }
-        Hop end = follow(uri, response, prefix);
+        Hop end = pressConfirmation(link, prefix);
         if (end.stoppedAt() == null) {
             throw new IllegalStateException("no redirect to " + prefix + ": " + end.page().statusCode() + " "
                     + end.page().body());
         }
         return end.stoppedAt();
+    }
+
+    /** Opens the link, presses the confirmation page's button if there is one, and follows what comes. */
+    private Hop pressConfirmation(String link, String stopPrefix) {
+        URI uri = URI.create(link);
+        HttpResponse<String> response = get(uri);
+        Optional<URI> action = form(response).map(uri::resolve);
+        if (action.isPresent()) {
+            uri = action.get();
+            response = post(uri, hidden(response));
+        }
+        return follow(uri, response, stopPrefix);
     }
 
     /** The action of the confirmation page's form, if the page has one. */

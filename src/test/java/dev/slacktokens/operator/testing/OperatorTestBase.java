@@ -71,6 +71,23 @@ public abstract class OperatorTestBase {
                 .statusCode(200);
     }
 
+    /** Sets one annotation on the connection (a new value of a manual request, or an unrelated change). */
+    protected void annotate(SlackUserConnection c, String key, String value) {
+        client.resource(get(c)).edit(x -> {
+            Map<String, String> a = x.getMetadata().getAnnotations() == null ? new java.util.HashMap<>()
+                    : new java.util.HashMap<>(x.getMetadata().getAnnotations());
+            a.put(key, value);
+            x.getMetadata().setAnnotations(a);
+            return x;
+        });
+    }
+
+    /** Slack's error for a token at auth.test, or null when Slack accepts it. */
+    protected String slackAuthTestError(String token) {
+        return given().baseUri(OperatorProfile.BASE).header("Authorization", "Bearer " + token).post("/api/auth.test")
+                .then().extract().path("error");
+    }
+
     protected Object simStat(String name) {
         return given().baseUri(OperatorProfile.BASE).get("/_sim/stats").then().extract().path(name);
     }

@@ -1,0 +1,95 @@
+package dev.slacktokens.operator.reconciler;
+
+import java.util.Map;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.ObservesAsync;
+
+import dev.slacktokens.operator.api.v1alpha1.SlackUserConnection;
+import dev.slacktokens.operator.config.LeadershipAcquired;
+import dev.slacktokens.operator.oauth.SlackApps;
+import dev.slacktokens.operator.store.Labels;
+import dev.slacktokens.operator.store.RefreshJournal;
+import dev.slacktokens.operator.store.TokenPair;
+import dev.slacktokens.operator.store.TokenStore;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import org.jboss.logging.Logger;
+
+/**
+ * First thing on taking the Lease: resume every open refresh journal (a refresh the previous leader started and
+ * never recorded the answer of), before the controller works through all connections in informer order. Slack keeps a
+ * used refresh token valid only for a short, unpublished grace period, so these refreshes cannot wait. Running next to
+ * the controller is safe: the refresher allows one request per refresh token in this process, and every store write
+ * is compare-and-set.
+ */
+@ApplicationScoped
+public class JournalResumer {
+
+    private static final Logger LOG = Logger.getLogger(JournalResumer.class);
+
+    private final KubernetesClient client;
+    private final TokenStore store;
+    private final TokenRefresher refresher;
+    private final SlackApps apps;
+
+    JournalResumer(KubernetesClient client, TokenStore store, TokenRefresher refresher, SlackApps apps) {
+        this.client = client;
+        this.store = store;
+        this.refresher = refresher;
+        this.apps = apps;
+    }
+
+    void onLeading(@ObservesAsync LeadershipAcquired event) {
+        int resumed = resumeOpenJournals();
+        if (resumed > 0) {
+            LOG.infof("Resumed %d interrupted refresh(es) on taking the Lease", resumed);
+        }
+    }
+
+    /** Resumes the open journals of every token store; returns how many refreshes were attempted. */
+    public int resumeOpenJournals() {
+        int attempted = 0;
+        for (Secret s : store.listStores()) {
+            try {
+                attempted += resume(s) ? 1 : 0;
+            } catch (RuntimeException e) {
+                // The controller's own pass resumes it too; one store must not stop the others.
+                LOG.warnf("Could not resume the refresh of %s/%s now (%s); the controller will",
+                        s.getMetadata().getLabels().get(Labels.CONNECTION_NAMESPACE), TokenStore.connectionName(s),
+                        e.getClass().getSimpleName());
+            }
+        }
+        return attempted;
+    }
+
+    private boolean resume(Secret s) {
+        var tokens = TokenStore.parse(s);
+        if (tokens.isEmpty()) {
+            return false;
+        }
+        for (TokenPair pair : TokenPair.values()) {
+            var refreshToken = pair.refreshToken(tokens.get());
+            boolean open = refreshToken.isPresent() && TokenStore.journal(s, pair)
+                    .filter(j -> j.isFor(refreshToken.get())).map(RefreshJournal::open).orElse(false);
+            if (!open) {
+                continue;
+            }
+            SlackUserConnection c = client.resources(SlackUserConnection.class)
+                    .inNamespace(s.getMetadata().getLabels().get(Labels.CONNECTION_NAMESPACE))
+                    .withName(TokenStore.connectionName(s)).get();
+            if (c == null || c.getMetadata().getDeletionTimestamp() != null
+                    || !c.getMetadata().getUid().equals(s.getMetadata().getLabels().get(Labels.CONNECTION_UID))) {
+                return false;
+            }
+            try {
+                refresher.refresh(c, s, pair, apps.credentials(c), Map.of());
+            } catch (SlackApps.UnusableAppException e) {
+                return false;
+            }
+            // The store moved on; the controller's pass takes the other pair (if it is open too) from there.
+            return true;
+        }
+        return false;
+    }
+}
