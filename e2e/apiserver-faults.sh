@@ -107,4 +107,6 @@ done
 [ "$accepted" = "$connections" ] && ok "every workload Secret holds a token Slack accepts" \
   || fail "every workload Secret holds a token Slack accepts" "$accepted of $connections"
 
+leak_scan "$ns" && ok "no token in any log, Event or status" || fail "no token in any log, Event or status"
+
 summary apiserver-faults

@@ -130,6 +130,8 @@ for policy in $policies; do
     && ok "$policy: no workload Secret served an invalid token for longer than one refresh (worst ${invalid} s)" \
     || fail "$policy: no workload Secret served an invalid token for longer than one refresh" "worst ${invalid:-?} s"
 
+  leak_scan "$ns" && ok "$policy: no token in any log, Event or status" || fail "$policy: no token in any log, Event or status"
+
   touch "$logs/stop"
   for p in chaos-a chaos-b; do kill -9 "$(cat "$logs/$p.pid")" 2>/dev/null || true; done
   wait "$pod_a" "$pod_b" 2>/dev/null || true

@@ -152,3 +152,12 @@ authorize_connections() {
   done
   echo "$n"
 }
+
+# leak_scan <namespace>: no token body (only redacted prefixes such as "xoxe.xoxp-…" are allowed) in any log of this
+# suite, in the namespace's Events or in its connections' status; prints what it found and fails if anything.
+leak_scan() {
+  local pattern='xox[pbare](\.xox[pb])?-[0-9]+-[A-Za-z0-9]{8}' found
+  found=$( { cat "$logs"/*.log 2>/dev/null; k get events -n "$1" -o json 2>/dev/null; k get suc -n "$1" -o json 2>/dev/null; } \
+    | grep -oE "$pattern" | head -3 | sed -E 's/(-[0-9]+-[A-Za-z0-9]{2}).*/\1…/')
+  [ -z "$found" ]
+}
