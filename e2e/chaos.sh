@@ -132,11 +132,15 @@ for policy in $policies; do
 
   leak_scan "$ns" && ok "$policy: no token in any log, Event or status" || fail "$policy: no token in any log, Event or status"
 
+  # Remove this round's connections while the operators still run (their finalizers revoke the tokens), so that
+  # none is still refreshing when the next round resets the simulator (its refreshes would count as rejected there).
+  k delete ns "$ns" --wait=true --timeout=180s >/dev/null 2>&1 || true
   touch "$logs/stop"
   for p in chaos-a chaos-b; do kill -9 "$(cat "$logs/$p.pid")" 2>/dev/null || true; done
   wait "$pod_a" "$pod_b" 2>/dev/null || true
-  k delete ns "$ns" --wait=false >/dev/null 2>&1 || true
   k delete lease slack-token-operator -n "$opns" >/dev/null 2>&1 || true
+  # Keep each round's operator logs apart (the next round's Pods start their numbering again).
+  mkdir -p "$logs/$policy" && mv "$logs"/chaos-*.log "$logs/$policy/" 2>/dev/null || true
 done
 
 summary chaos
