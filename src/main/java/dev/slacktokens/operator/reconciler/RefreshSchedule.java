@@ -34,6 +34,11 @@ final class RefreshSchedule {
 
         static final Due NEVER = new Due(false, Optional.empty(), Optional.empty());
 
+        /** Just failed: due at the journal's next try, carrying its failures. */
+        static Due retrying(RefreshJournal failed) {
+            return new Due(false, failed.retryAt(), Optional.of(failed));
+        }
+
         /** How long until it is due (at least {@link RefreshPolicy#MIN_WAIT}); empty when never. */
         Optional<Duration> waitFrom(Instant clockNow) {
             return at.map(t -> {

@@ -90,7 +90,7 @@ public class TokenLifecycle {
                 requeue = q.delay();
             } else if (outcome instanceof TokenRefresher.Outcome.Failed f) {
                 failures = Optional.of(f.journal());
-                user = new RefreshSchedule.Due(false, f.journal().retryAt(), failures);
+                user = RefreshSchedule.Due.retrying(f.journal());
                 requeue = user.waitFrom(clock.instant()).orElse(RefreshPolicy.MIN_WAIT);
             }
         } else if (manual && tokens.refreshToken().isEmpty()) {
@@ -200,7 +200,7 @@ public class TokenLifecycle {
             return new BotStep(null, false, q.delay(), "");
         }
         if (outcome instanceof TokenRefresher.Outcome.Failed f) {
-            var retry = new RefreshSchedule.Due(false, f.journal().retryAt(), Optional.of(f.journal()));
+            var retry = RefreshSchedule.Due.retrying(f.journal());
             return new BotStep(null, false, retry.waitFrom(clock.instant()).orElse(RefreshPolicy.MIN_WAIT),
                     failureNote(retry.failures()));
         }
