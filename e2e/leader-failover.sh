@@ -12,8 +12,6 @@ sim_port=$(free_port)
 port_a=$(free_port)
 port_b=$(free_port)
 ns="failover-$RANDOM"
-lease_env=(SLACK_OPERATOR_LEADER_ELECTION_LEASE_DURATION=8s SLACK_OPERATOR_LEADER_ELECTION_RENEW_DEADLINE=6s
-  SLACK_OPERATOR_LEADER_ELECTION_RETRY_PERIOD=1s)
 
 out=$(install_chart "http://localhost:$port_a" "http://localhost:$sim_port") || fail "helm install" "$out"
 k wait --for condition=established --timeout=60s crd/slackuserconnections.slacktokens.dev >/dev/null

@@ -8,8 +8,6 @@ repo="$(cd "$here/.." && pwd)"
 source "$here/lib.sh"
 sim_port=$(free_port)
 port=$(free_port)
-lease_env=(SLACK_OPERATOR_LEADER_ELECTION_LEASE_DURATION=8s SLACK_OPERATOR_LEADER_ELECTION_RENEW_DEADLINE=6s
-  SLACK_OPERATOR_LEADER_ELECTION_RETRY_PERIOD=1s)
 
 out=$(install_chart "http://localhost:$port" "http://localhost:$sim_port") || fail "helm install" "$out"
 operator_kubeconfig "$logs/operator.kubeconfig"

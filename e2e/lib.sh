@@ -24,6 +24,10 @@ summary() {
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 wait_http() { for _ in $(seq 1 120); do curl -fs "$1" >/dev/null 2>&1 && return 0; sleep 0.5; done; return 1; }
 
+# Short Lease timings for the suites that kill, restart or depose operators (takeover within about 8 s).
+lease_env=(SLACK_OPERATOR_LEADER_ELECTION_LEASE_DURATION=8s SLACK_OPERATOR_LEADER_ELECTION_RENEW_DEADLINE=6s
+  SLACK_OPERATOR_LEADER_ELECTION_RETRY_PERIOD=1s)
+
 logs="$(mktemp -d /tmp/slack-token-operator-e2e-suite.XXXXXX)"
 opns=slack-token-operator
 release=sto
