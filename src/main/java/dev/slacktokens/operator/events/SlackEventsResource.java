@@ -13,6 +13,7 @@ import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
+import jakarta.inject.Inject;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -31,20 +32,16 @@ public class SlackEventsResource {
 
     private static final Logger LOG = Logger.getLogger(SlackEventsResource.class);
 
-    private final OperatorConfig config;
-    private final RevocationHandler revocations;
-    private final ObjectMapper mapper;
-    private final OperatorMetrics metrics;
-    private final Clock clock;
-
-    SlackEventsResource(OperatorConfig config, RevocationHandler revocations, ObjectMapper mapper,
-            OperatorMetrics metrics, Clock clock) {
-        this.config = config;
-        this.revocations = revocations;
-        this.mapper = mapper;
-        this.metrics = metrics;
-        this.clock = clock;
-    }
+    @Inject
+    OperatorConfig config;
+    @Inject
+    RevocationHandler revocations;
+    @Inject
+    ObjectMapper mapper;
+    @Inject
+    OperatorMetrics metrics;
+    @Inject
+    Clock clock;
 
     @POST
     @Consumes(MediaType.WILDCARD)

@@ -7,6 +7,7 @@ import java.time.Instant;
 import java.util.Optional;
 
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
 
 import dev.slacktokens.operator.api.v1alpha1.SlackUserConnection;
 import dev.slacktokens.operator.config.OperatorConfig;
@@ -19,15 +20,12 @@ import dev.slacktokens.operator.config.OperatorConfig;
 @ApplicationScoped
 public class AuthorizeLinks {
 
-    private final StateKeys keys;
-    private final OperatorConfig config;
-    private final Clock clock;
-
-    AuthorizeLinks(StateKeys keys, OperatorConfig config, Clock clock) {
-        this.keys = keys;
-        this.config = config;
-        this.clock = clock;
-    }
+    @Inject
+    StateKeys keys;
+    @Inject
+    OperatorConfig config;
+    @Inject
+    Clock clock;
 
     public URI publicUrl() {
         return config.publicUrl().orElseThrow(() -> new IllegalStateException(

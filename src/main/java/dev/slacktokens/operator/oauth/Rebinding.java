@@ -4,8 +4,7 @@ import java.util.Map;
 import java.util.Optional;
 
 import dev.slacktokens.operator.store.Labels;
-import dev.slacktokens.operator.store.TokenStore;
-import io.fabric8.kubernetes.api.model.Secret;
+import dev.slacktokens.operator.store.StoreState;
 
 /**
  * Whether a completed consent may replace what a connection's token store holds (pure). A connection is bound to
@@ -40,17 +39,17 @@ final class Rebinding {
     }
 
     /** The identity a token store is bound to, if any (dead stores keep it). */
-    static Optional<Identity> bound(Secret store) {
+    static Optional<Identity> bound(StoreState store) {
         if (store == null) {
             return Optional.empty();
         }
-        Map<String, String> stored = TokenStore.decodedIdentity(store);
+        Map<String, String> stored = store.identity();
         String user = stored.get("user_id");
         return user == null ? Optional.empty()
                 : Optional.of(new Identity(user, stored.getOrDefault("team_id", stored.get("enterprise_id"))));
     }
 
-    static Verdict decide(Secret store, Map<String, String> connectionAnnotations, Identity incoming) {
+    static Verdict decide(StoreState store, Map<String, String> connectionAnnotations, Identity incoming) {
         Optional<Identity> bound = bound(store);
         if (bound.isEmpty()) {
             return Verdict.FIRST;
@@ -58,15 +57,15 @@ final class Rebinding {
         if (bound.get().equals(incoming)) {
             return Verdict.RENEW;
         }
-        boolean live = TokenStore.parse(store).isPresent();
+        boolean live = store.tokens().isPresent();
         return !live || reauthorizationPending(store, connectionAnnotations) ? Verdict.SWITCH : Verdict.REFUSE;
     }
 
     /** A {@code slacktokens.dev/reauthorize} value the store has not acted on yet. */
-    static boolean reauthorizationPending(Secret store, Map<String, String> connectionAnnotations) {
+    static boolean reauthorizationPending(StoreState store, Map<String, String> connectionAnnotations) {
         String requested = connectionAnnotations == null ? null
                 : connectionAnnotations.get(Labels.REAUTHORIZE_REQUEST);
         return requested != null
-                && !requested.equals(TokenStore.annotation(store, Labels.REAUTHORIZE_HANDLED).orElse(null));
+                && !Optional.of(requested).equals(store.reauthorizeHandled());
     }
 }

@@ -4,6 +4,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
 
 import dev.slacktokens.operator.api.v1alpha1.SecretKeyRef;
 import dev.slacktokens.operator.api.v1alpha1.SlackUserConnection;
@@ -19,13 +20,10 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 @ApplicationScoped
 public class SlackApps {
 
-    private final KubernetesClient client;
-    private final OperatorConfig config;
-
-    SlackApps(KubernetesClient client, OperatorConfig config) {
-        this.client = client;
-        this.config = config;
-    }
+    @Inject
+    KubernetesClient client;
+    @Inject
+    OperatorConfig config;
 
     /** The spec names an app the operator cannot use; the message says what to fix. */
     public static final class UnusableAppException extends Exception {

@@ -4,6 +4,7 @@ import java.time.Clock;
 import java.util.UUID;
 
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
 
 import dev.slacktokens.operator.api.v1alpha1.Reason;
 import dev.slacktokens.operator.api.v1alpha1.SlackUserConnection;
@@ -19,13 +20,10 @@ public class EventRecorder {
 
     private static final Logger LOG = Logger.getLogger(EventRecorder.class);
 
-    private final KubernetesClient client;
-    private final Clock clock;
-
-    EventRecorder(KubernetesClient client, Clock clock) {
-        this.client = client;
-        this.clock = clock;
-    }
+    @Inject
+    KubernetesClient client;
+    @Inject
+    Clock clock;
 
     public void normal(SlackUserConnection connection, Reason reason, String message) {
         record(connection, "Normal", reason, message);

@@ -1,18 +1,16 @@
 package dev.slacktokens.operator.reconciler;
 
-import java.util.Map;
-
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.ObservesAsync;
+import jakarta.inject.Inject;
 
 import dev.slacktokens.operator.api.v1alpha1.SlackUserConnection;
 import dev.slacktokens.operator.config.LeadershipAcquired;
 import dev.slacktokens.operator.oauth.SlackApps;
-import dev.slacktokens.operator.store.Labels;
 import dev.slacktokens.operator.store.RefreshJournal;
+import dev.slacktokens.operator.store.StoreState;
 import dev.slacktokens.operator.store.TokenPair;
 import dev.slacktokens.operator.store.TokenStore;
-import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import org.jboss.logging.Logger;
 
@@ -28,17 +26,14 @@ public class JournalResumer {
 
     private static final Logger LOG = Logger.getLogger(JournalResumer.class);
 
-    private final KubernetesClient client;
-    private final TokenStore store;
-    private final TokenRefresher refresher;
-    private final SlackApps apps;
-
-    JournalResumer(KubernetesClient client, TokenStore store, TokenRefresher refresher, SlackApps apps) {
-        this.client = client;
-        this.store = store;
-        this.refresher = refresher;
-        this.apps = apps;
-    }
+    @Inject
+    KubernetesClient client;
+    @Inject
+    TokenStore store;
+    @Inject
+    TokenRefresher refresher;
+    @Inject
+    SlackApps apps;
 
     void onLeading(@ObservesAsync LeadershipAcquired event) {
         int resumed = resumeOpenJournals();
@@ -50,40 +45,31 @@ public class JournalResumer {
     /** Resumes the open journals of every token store; returns how many refreshes were attempted. */
     public int resumeOpenJournals() {
         int attempted = 0;
-        for (Secret s : store.listStores()) {
+        for (StoreState s : store.list()) {
             try {
                 attempted += resume(s) ? 1 : 0;
             } catch (RuntimeException e) {
                 // The controller's own pass resumes it too; one store must not stop the others.
-                LOG.warnf("Could not resume the refresh of %s/%s now (%s); the controller will",
-                        s.getMetadata().getLabels().get(Labels.CONNECTION_NAMESPACE), TokenStore.connectionName(s),
+                LOG.warnf("Could not resume the refresh of %s now (%s); the controller will", s.owner(),
                         e.getClass().getSimpleName());
             }
         }
         return attempted;
     }
 
-    private boolean resume(Secret s) {
-        var tokens = TokenStore.parse(s);
-        if (tokens.isEmpty()) {
-            return false;
-        }
+    private boolean resume(StoreState s) {
         for (TokenPair pair : TokenPair.values()) {
-            var refreshToken = pair.refreshToken(tokens.get());
-            boolean open = refreshToken.isPresent() && TokenStore.journal(s, pair)
-                    .filter(j -> j.isFor(refreshToken.get())).map(RefreshJournal::open).orElse(false);
-            if (!open) {
+            if (!s.currentJournal(pair).map(RefreshJournal::open).orElse(false)) {
                 continue;
             }
-            SlackUserConnection c = client.resources(SlackUserConnection.class)
-                    .inNamespace(s.getMetadata().getLabels().get(Labels.CONNECTION_NAMESPACE))
-                    .withName(TokenStore.connectionName(s)).get();
+            SlackUserConnection c = client.resources(SlackUserConnection.class).inNamespace(s.owner().namespace())
+                    .withName(s.owner().name()).get();
             if (c == null || c.getMetadata().getDeletionTimestamp() != null
-                    || !c.getMetadata().getUid().equals(s.getMetadata().getLabels().get(Labels.CONNECTION_UID))) {
+                    || !c.getMetadata().getUid().equals(s.owner().uid())) {
                 return false;
             }
             try {
-                refresher.refresh(c, s, pair, apps.credentials(c), Map.of());
+                refresher.resume(c, s, pair, apps.credentials(c));
             } catch (SlackApps.UnusableAppException e) {
                 return false;
             }

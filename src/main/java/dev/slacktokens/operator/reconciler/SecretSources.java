@@ -5,7 +5,7 @@ import java.util.Set;
 
 import dev.slacktokens.operator.api.v1alpha1.SlackUserConnection;
 import dev.slacktokens.operator.store.Labels;
-import dev.slacktokens.operator.store.TokenStore;
+import dev.slacktokens.operator.store.StoreCodec;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
@@ -32,7 +32,7 @@ final class SecretSources {
                 .withName(STORE).withNamespaces(operatorNamespace).withLabelSelector(Labels.STORE_SELECTOR)
                 .withSecondaryToPrimaryMapper(SecretSources::connectionOf)
                 .withPrimaryToSecondaryMapper((SlackUserConnection c) -> Set.of(
-                        new ResourceID(TokenStore.storeName(c.getMetadata().getUid()), operatorNamespace)))
+                        new ResourceID(StoreCodec.storeName(c.getMetadata().getUid()), operatorNamespace)))
                 .build();
         var workloads = InformerEventSourceConfiguration.from(Secret.class, SlackUserConnection.class)
                 .withName(WORKLOAD).withNamespacesInheritedFromController()
@@ -47,6 +47,6 @@ final class SecretSources {
         if (labels == null || labels.get(Labels.CONNECTION) == null || labels.get(Labels.CONNECTION_NAMESPACE) == null) {
             return Set.of();
         }
-        return Set.of(new ResourceID(TokenStore.connectionName(store), labels.get(Labels.CONNECTION_NAMESPACE)));
+        return Set.of(new ResourceID(StoreCodec.ownerOf(store).name(), labels.get(Labels.CONNECTION_NAMESPACE)));
     }
 }

@@ -7,7 +7,7 @@ import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.concurrent.atomic.AtomicReference;
 
-/** A clock that follows a base clock plus an offset that tests (or the admin API) can move forward. */
+/** The simulator's clock: a base clock plus an offset that its admin API ({@code /_sim/clock}) moves forward. */
 public final class MutableClock extends Clock {
 
     private final Clock base;
@@ -15,10 +15,6 @@ public final class MutableClock extends Clock {
 
     public MutableClock(Clock base) {
         this.base = base;
-    }
-
-    public static MutableClock fixedAt(Instant instant) {
-        return new MutableClock(Clock.fixed(instant, ZoneOffset.UTC));
     }
 
     public void advance(Duration amount) {

@@ -19,6 +19,7 @@ import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
 import dev.slacktokens.operator.api.v1alpha1.SlackUserConnection;
+import dev.slacktokens.operator.store.StoreCodec;
 import dev.slacktokens.operator.testing.Browser;
 import dev.slacktokens.operator.testing.Fuzz;
 import dev.slacktokens.operator.testing.FuzzProfile;
@@ -77,7 +78,7 @@ class OAuthFuzzTest extends HttpFuzzBase {
         // a second consent for the Ready connection, left unfinished: its genuine state and cookie are fuzzed too
         String readyLink = OperatorProfile.BASE + "/oauth/start?c=" + new StateCodec(stateKey(), Clock.systemUTC())
                 .signLink(ns, "fuzz-ready", get(ready).getMetadata().getUid(),
-                        dev.slacktokens.operator.store.TokenStore.authorizations(storeSecret(ready)), Duration.ofHours(1));
+                        StoreCodec.decode(storeSecret(ready)).authorizations(), Duration.ofHours(1));
         Browser readyBrowser = new Browser();
         Flow r = flow(readyBrowser, readyBrowser.followUntil(readyLink, OperatorProfile.BASE + "/oauth/callback"));
 

@@ -12,7 +12,8 @@ import org.junit.jupiter.api.Test;
 import dev.slacktokens.operator.oauth.Rebinding.Identity;
 import dev.slacktokens.operator.oauth.Rebinding.Verdict;
 import dev.slacktokens.operator.store.Labels;
-import io.fabric8.kubernetes.api.model.Secret;
+import dev.slacktokens.operator.store.StoreCodec;
+import dev.slacktokens.operator.store.StoreState;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 
 /** Who may replace the Slack identity a connection is bound to. */
@@ -20,7 +21,7 @@ class RebindingTest {
 
     static final Identity ALICE = new Identity("U0ALICE01", "T0SIM0001");
 
-    static Secret store(boolean live, String reauthorizeHandled) {
+    static StoreState store(boolean live, String reauthorizeHandled) {
         Map<String, String> data = new HashMap<>(Map.of("user_id", "U0ALICE01", "team_id", "T0SIM0001"));
         if (live) {
             data.put("access_token", "xoxe.xoxp-1-alice");
@@ -31,7 +32,7 @@ class RebindingTest {
         if (reauthorizeHandled != null) {
             builder.editMetadata().addToAnnotations(Labels.REAUTHORIZE_HANDLED, reauthorizeHandled).endMetadata();
         }
-        return builder.build();
+        return StoreCodec.decode(builder.build());
     }
 
     static Map<String, String> requested(String value) {

@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Test;
 import dev.slacktokens.operator.oauth.StateCodec.InvalidException;
 import dev.slacktokens.operator.oauth.StateCodec.Kind;
 import dev.slacktokens.operator.oauth.StateCodec.Problem;
-import dev.slacktokens.operator.simulator.MutableClock;
+import dev.slacktokens.operator.testing.TestClock;
 import dev.slacktokens.operator.testing.Fuzz;
 
 /**
@@ -30,7 +30,7 @@ class StateCodecPropertiesTest {
     static final Instant NOW = Instant.parse("2026-05-01T10:00:00Z");
     static final byte[] KEY = "0123456789abcdef0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
 
-    final MutableClock clock = MutableClock.fixedAt(NOW);
+    final TestClock clock = TestClock.fixedAt(NOW);
     final StateCodec codec = new StateCodec(KEY, clock);
 
     record Names(String namespace, String name, String uid) {
@@ -113,7 +113,7 @@ class StateCodecPropertiesTest {
     @Test
     void expiryHoldsToTheSecond() {
         Fuzz.forAll("expiry", 300, r -> 1 + r.nextInt(14 * 24 * 3600), seconds -> {
-            MutableClock at = MutableClock.fixedAt(NOW);
+            TestClock at = TestClock.fixedAt(NOW);
             StateCodec c = new StateCodec(KEY, at);
             String link = c.signLink("ns", "n", "u", 0, Duration.ofSeconds(seconds));
             at.advance(Duration.ofSeconds(seconds - 1));

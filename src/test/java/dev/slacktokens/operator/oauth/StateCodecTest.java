@@ -11,12 +11,12 @@ import java.util.Arrays;
 
 import org.junit.jupiter.api.Test;
 
-import dev.slacktokens.operator.simulator.MutableClock;
+import dev.slacktokens.operator.testing.TestClock;
 
 class StateCodecTest {
 
     final byte[] key = "0123456789abcdef0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
-    final MutableClock clock = MutableClock.fixedAt(Instant.parse("2026-05-01T10:00:00Z"));
+    final TestClock clock = TestClock.fixedAt(Instant.parse("2026-05-01T10:00:00Z"));
     final StateCodec codec = new StateCodec(key, clock);
 
     @Test

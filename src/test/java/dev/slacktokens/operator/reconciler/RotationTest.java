@@ -30,8 +30,11 @@ import io.quarkus.test.junit.TestProfile;
 import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
 
 /**
- * Token rotation with short simulated lifetimes (20 s: refreshed about 10 s in), on the mock server with the
- * simulator: rotations, transient failures, Retry-After, the crash window, and tokens Slack no longer accepts.
+ * Token rotation end to end with short simulated lifetimes (20 s: refreshed about 10 s in), on the mock server with
+ * the simulator: rotations, the crash window under each reuse policy, and tokens Slack no longer accepts. What each
+ * Slack error and each schedule leads to is decided by {@link Decision} and tested as table rows in
+ * {@link DecisionTest} (transient failures, backoff, Retry-After, the bot pair's schedule, manual requests), not here
+ * with a wall clock; the bot pair rotates end to end in {@code RefreshFaultsTest.slackFaultsOnBothPairsMissNoExpiry}.
  */
 @QuarkusTest
 @WithKubernetesTestServer(crud = true)
@@ -100,55 +103,6 @@ class RotationTest extends OperatorTestBase {
         assertThat(client.v1().events().inNamespace(ns).list().getItems())
                 .filteredOn(e -> "Refreshed".equals(e.getReason())).hasSizeGreaterThanOrEqualTo(3);
         assertThat(storeSecret(c).getMetadata().getAnnotations()).doesNotContainKey(Labels.REFRESH_JOURNAL);
-    }
-
-    @Test
-    void theBotTokenOfABotPlusUserInstallRotatesToo() {
-        sim("/_sim/settings", Map.of("tokenLifetimeSeconds", 20L), true);
-        var spec = spec("chat:write");
-        spec.setBotScopes(List.of("channels:read"));
-        SlackUserConnection c = create("botrotating", spec);
-        assertThat(new Browser().authorize(awaitAuthorizeUrl(c)).statusCode()).isEqualTo(200);
-        awaitReady(c, true, "Authorized");
-        Set<String> bots = new LinkedHashSet<>();
-        await().atMost(ROTATIONS).pollInterval(Duration.ofMillis(400)).until(() -> {
-            Map<String, String> workload = decode(client.secrets().inNamespace(ns).withName("botrotating").get());
-            String bot = workload.get("bot_access_token");
-            assertThat(bot).as("the bot token stays in the Secret").isNotNull();
-            given().baseUri(OperatorProfile.BASE).header("Authorization", "Bearer " + bot).post("/api/auth.test")
-                    .then().body("ok", org.hamcrest.Matchers.equalTo(true));
-            bots.add(bot);
-            return bots.size() >= 3;
-        });
-        assertThat(awaitStore(c)).containsKeys("bot_refresh_token", "bot_issued_at");
-        assertThat(storeSecret(c).getMetadata().getAnnotations()).doesNotContainKey(Labels.REFRESH_JOURNAL_BOT);
-        assertThat(simStat("refresh_reuse_after_grace")).isNull();
-    }
-
-    @Test
-    void twentyPercentTransientFailuresMissNoExpiry() {
-        SlackUserConnection c = authorized("flaky", 20);
-        sim("/_sim/faults", Map.of("method", "oauth.v2.access", "error", "internal_error", "probability", 0.2),
-                false);
-        watchRotations(c, 4);
-        assertThat(simStat("refresh_reuse_after_grace")).isNull();
-    }
-
-    @Test
-    void retryAfterIsHonoured() {
-        SlackUserConnection c = authorized("limited", 20);
-        sim("/_sim/faults", Map.of("method", "oauth.v2.access", "httpStatus", 429, "retryAfterSeconds", 4,
-                "count", 1), false);
-        await().atMost(WAIT).until(() -> get(c).getStatus().getFailedRefreshAttempts() != null);
-        var failing = get(c).getStatus();
-        assertThat(failing.getConditions().get(0).getReason()).isEqualTo("RefreshRetrying");
-        assertThat(failing.getConditions().get(0).getStatus()).as("token still valid").isEqualTo("True");
-        assertThat(failing.getConditions().get(0).getMessage()).contains("ratelimited");
-        Instant failedAt = Instant.parse(failing.getLastFailureTime());
-        assertThat(Instant.parse(failing.getRefreshAt())).isAfterOrEqualTo(failedAt.plusSeconds(4));
-        await().atMost(WAIT).until(() -> get(c).getStatus().getFailedRefreshAttempts() == null);
-        assertThat(Instant.parse(get(c).getStatus().getLastRefreshTime())).isAfterOrEqualTo(failedAt.plusSeconds(4));
-        assertReady(c, true, "Refreshed");
     }
 
     /** Slack does not say what a reuse inside the grace period returns: recovery must work for each answer. */

@@ -25,7 +25,7 @@ class SlackSimulatorTest {
 
     @BeforeEach
     void setUp() {
-        clock = MutableClock.fixedAt(Instant.parse("2026-01-01T00:00:00Z"));
+        clock = new MutableClock(java.time.Clock.fixed(Instant.parse("2026-01-01T00:00:00Z"), java.time.ZoneOffset.UTC));
         sim = new SlackSimulator(clock,
                 new SlackSimulator.App(CLIENT, SECRET, "A0SIM0001", true, false, List.of()),
                 new SlackSimulator.Team("T0SIM0001", "Simulated Workspace", "simulated", null, null),

@@ -7,13 +7,13 @@ import java.time.Instant;
 
 import org.junit.jupiter.api.Test;
 
-import dev.slacktokens.operator.simulator.MutableClock;
+import dev.slacktokens.operator.testing.TestClock;
 
 class SlackRateLimiterTest {
 
     @Test
     void allowsPerMinuteCallsInAnySlidingMinuteThenSaysHowLongToWait() {
-        MutableClock clock = MutableClock.fixedAt(Instant.parse("2026-01-01T00:00:00Z"));
+        TestClock clock = TestClock.fixedAt(Instant.parse("2026-01-01T00:00:00Z"));
         SlackRateLimiter limiter = new SlackRateLimiter(3, clock);
         assertThat(limiter.tryAcquire()).isEmpty();
         clock.advance(Duration.ofSeconds(10));
@@ -28,7 +28,7 @@ class SlackRateLimiterTest {
 
     @Test
     void aThousandConnectionsRefreshingAtOnceStayUnderSlacksLimit() {
-        MutableClock clock = MutableClock.fixedAt(Instant.parse("2026-01-01T00:00:00Z"));
+        TestClock clock = TestClock.fixedAt(Instant.parse("2026-01-01T00:00:00Z"));
         SlackRateLimiter limiter = new SlackRateLimiter(600, clock);
         int sent = 0;
         for (int i = 0; i < 1000; i++) {

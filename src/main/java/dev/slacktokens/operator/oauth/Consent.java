@@ -1,0 +1,211 @@
+package dev.slacktokens.operator.oauth;
+
+import java.time.Clock;
+import java.util.Optional;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+
+import dev.slacktokens.operator.api.v1alpha1.SlackUserConnection;
+import dev.slacktokens.operator.config.OperatorConfig;
+import dev.slacktokens.operator.grant.Grants;
+import dev.slacktokens.operator.reconciler.EventRecorder;
+import dev.slacktokens.operator.slack.AuthIdentity;
+import dev.slacktokens.operator.slack.ClientCredentials;
+import dev.slacktokens.operator.slack.OAuthGrant;
+import dev.slacktokens.operator.slack.SlackApiException;
+import dev.slacktokens.operator.slack.SlackClient;
+import dev.slacktokens.operator.slack.SlackPermanentException;
+import dev.slacktokens.operator.slack.SlackRateLimitedException;
+import dev.slacktokens.operator.slack.SlackRef;
+import dev.slacktokens.operator.store.Labels;
+import dev.slacktokens.operator.store.StoreState;
+import dev.slacktokens.operator.store.TokenStore;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import org.jboss.logging.Logger;
+
+/**
+ * A consent Slack sent back, completed: the code exchanged, the identity checked against the spec and confirmed
+ * with {@code auth.test}, the binding rules applied ({@link Rebinding}), the tokens stored compare-and-set, and the
+ * tokens they replaced revoked. Any refusal after the exchange revokes what Slack just issued.
+ */
+@ApplicationScoped
+class Consent {
+
+    private static final Logger LOG = Logger.getLogger(Consent.class);
+
+    @Inject
+    KubernetesClient client;
+    @Inject
+    SlackClient slack;
+    @Inject
+    Grants grants;
+    @Inject
+    TokenStore store;
+    @Inject
+    AuthorizeLinks links;
+    @Inject
+    EventRecorder events;
+    @Inject
+    OperatorConfig config;
+    @Inject
+    Clock clock;
+
+    /** What the success page says. */
+    record Completed(OAuthGrant grant, AuthIdentity identity) {
+    }
+
+    /** The connection a link or state names, if it still exists as the same object. */
+    SlackUserConnection connection(StateCodec.Claims claims) throws Refusal.Failure {
+        SlackUserConnection connection = client.resources(SlackUserConnection.class)
+                .inNamespace(claims.namespace()).withName(claims.name()).get();
+        String who = claims.namespace() + "/" + claims.name();
+        if (connection == null || connection.getMetadata().getDeletionTimestamp() != null) {
+            throw Refusal.CONNECTION_GONE.because("SlackUserConnection " + who + " no longer exists"
+                    + (connection == null ? "." : " (it is being deleted)."), null);
+        }
+        if (!claims.uid().equals(connection.getMetadata().getUid())) {
+            throw Refusal.CONNECTION_RECREATED.because("SlackUserConnection " + who + " was deleted and created "
+                    + "again since this link was issued.", "Use the new link in its status.authorizeUrl.");
+        }
+        return connection;
+    }
+
+    Completed complete(SlackUserConnection connection, ClientCredentials app, StateCodec.Claims claims, String code,
+            Optional<String> pkceVerifier, Optional<StoreState> existing, String consumed) throws Refusal.Failure {
+        String who = claims.namespace() + "/" + claims.name();
+        OAuthGrant grant = exchange(connection, app, code, pkceVerifier);
+        var mismatch = Grants.mismatch(connection.getSpec(), grant.userId(), grant.team(), grant.enterprise());
+        if (mismatch.isPresent()) {
+            grants.revokeQuietly(Grants.all(grant), "a grant of the wrong identity");
+            throw Refusal.WRONG_IDENTITY.because("Slack granted a token that does not fit " + who + ": "
+                    + mismatch.get() + ". The tokens were revoked and nothing was stored.",
+                    "Sign in to Slack as the expected user and workspace, then open status.authorizeUrl again.");
+        }
+        AuthIdentity identity = confirm(grant);
+        var incoming = new Rebinding.Identity(grant.userId(),
+                grant.team().or(grant::enterprise).map(SlackRef::id).orElse(null));
+        StoreState previous = existing.orElse(null);
+        Rebinding.Verdict verdict = Rebinding.decide(previous, connection.getMetadata().getAnnotations(), incoming);
+        Optional<Rebinding.Identity> bound = Rebinding.bound(previous);
+        if (verdict == Rebinding.Verdict.REFUSE) {
+            grants.revokeQuietly(Grants.all(grant), "a consent of another user");
+            throw Refusal.OTHER_USER.because("SlackUserConnection " + who + " is connected to Slack user "
+                    + bound.get() + ", and this consent came from another Slack user (" + incoming + "). A "
+                    + "connection does not silently change hands: the tokens of this consent were revoked and nothing "
+                    + "changed.", "If it should change hands, its owner requests a re-authorization (kubectl annotate "
+                    + "suc " + claims.name() + " -n " + claims.namespace() + " " + Labels.REAUTHORIZE_REQUEST
+                    + "=\"$(date +%s)\" --overwrite) and the new Slack user opens the new status.authorizeUrl.");
+        }
+        var m = connection.getMetadata();
+        StoreState base = existing.orElse(StoreState.empty(new StoreState.Owner(m.getNamespace(), m.getName(),
+                m.getUid())));
+        save(connection, base.authorized(Grants.fromConsent(m.getUid(), grant, identity, clock.instant()),
+                m.getAnnotations(), Optional.of(consumed), Optional.empty()), grant);
+        stillWanted(claims, grant);
+        existing.flatMap(StoreState::tokens)
+                .ifPresent(replaced -> grants.revokeQuietly(Grants.all(replaced), "a replaced token"));
+        if (verdict == Rebinding.Verdict.SWITCH) {
+            String message = "Slack user " + bound.get() + " was replaced by " + incoming + " ("
+                    + (Rebinding.reauthorizationPending(previous, m.getAnnotations())
+                            ? "re-authorization was requested" : "the previous tokens no longer worked") + ")";
+            events.identityChanged(connection, message);
+            LOG.warnf("Identity of %s changed: %s", who, message);
+        }
+        LOG.infof("Authorized %s: Slack user %s in %s", who, grant.userId(), Grants.where(grant.team(),
+                grant.enterprise()));
+        return new Completed(grant, identity);
+    }
+
+    private OAuthGrant exchange(SlackUserConnection connection, ClientCredentials app, String code,
+            Optional<String> verifier) throws Refusal.Failure {
+        try {
+            return slack.exchangeCode(app, code, links.redirectUri(connection), verifier);
+        } catch (SlackPermanentException e) {
+            if (e.isInvalidGrant()) {
+                throw Refusal.CODE_INVALID.because("Slack refused the authorization code (" + e.error() + "): it is "
+                        + "single-use and valid for 10 minutes.", "Open status.authorizeUrl and consent again.");
+            }
+            if (e.isInvalidClient()) {
+                throw Refusal.APP_REJECTED.because("Slack refused the Slack app's credentials (" + e.error() + ").",
+                        "Check the client id and client secret the operator uses.");
+            }
+            throw Refusal.EXCHANGE_REFUSED.because("Slack answered '" + e.error() + "'.",
+                    e.error().contains("redirect") ? "The redirect URI must match a Redirect URL of the Slack app."
+                            : "Check the Slack app's OAuth settings and retry.");
+        } catch (SlackRateLimitedException e) {
+            if (!e.local()) {
+                throw slackUnavailable(e);
+            }
+            long seconds = Math.max(1, e.retryAfter().toSeconds());
+            // Slack was not called, so the code is still good: reloading this page soon completes the consent.
+            throw Refusal.LOCAL_RATE_LIMIT.retryAfter("Slack was not called: this operator's own limit of "
+                    + config.slack().oauthAccessPerMinute() + " oauth.v2.access call(s) per minute "
+                    + "(slack-operator.slack.oauth-access-per-minute, shared with token refreshes) is used up. No "
+                    + "token was issued.", "Reload this page in " + seconds + " s (the authorization code stays valid "
+                    + "for 10 minutes), or open status.authorizeUrl again later.", seconds);
+        } catch (SlackApiException e) {
+            throw slackUnavailable(e);
+        }
+    }
+
+    private static Refusal.Failure slackUnavailable(SlackApiException e) {
+        return Refusal.SLACK_UNAVAILABLE.because("Slack could not be reached or is failing (" + e.error()
+                + "). No token was stored.", "Open status.authorizeUrl and consent again in a moment.");
+    }
+
+    private AuthIdentity confirm(OAuthGrant grant) throws Refusal.Failure {
+        try {
+            return grants.confirm(grant);
+        } catch (Grants.UnconfirmedException e) {
+            throw e.error().isEmpty()
+                    ? Refusal.IDENTITY_MISMATCH.because("auth.test names a different user than the exchange; the "
+                            + "tokens were revoked.", "Consent again.")
+                    : Refusal.UNCONFIRMED.because("Slack's auth.test failed (" + e.error().get() + "); the new tokens "
+                            + "were revoked and nothing was stored.", "Open status.authorizeUrl again.");
+        }
+    }
+
+    /** Writes the store compare-and-set; on any failure the new tokens are revoked, so none is left live. */
+    private void save(SlackUserConnection connection, StoreState next, OAuthGrant grant) throws Refusal.Failure {
+        try {
+            store.write(next);
+        } catch (TokenStore.ConflictException e) {
+            grants.revokeQuietly(Grants.all(grant), "a consent that raced another writer");
+            throw Refusal.RACED.because(e.getMessage() + "; the tokens of this attempt were revoked.",
+                    "Reload status.authorizeUrl and consent again if the connection is not Ready.");
+        } catch (RuntimeException e) {
+            grants.revokeQuietly(Grants.all(grant), "a consent that could not be stored");
+            String cause = e instanceof KubernetesClientException k && k.getCode() > 0 ? "HTTP " + k.getCode()
+                    : e.getClass().getSimpleName();
+            LOG.warnf("Could not write the token store of %s/%s: %s", connection.getMetadata().getNamespace(),
+                    connection.getMetadata().getName(), cause);
+            throw Refusal.NOT_SAVED.because("The Kubernetes API did not store the tokens (" + cause + "); the new "
+                    + "tokens were revoked at Slack and nothing was stored.", "Open status.authorizeUrl and consent "
+                    + "again in a moment. If it keeps failing, the operator's log says more.");
+        }
+    }
+
+    /**
+     * After the write: the connection may have been deleted meanwhile, and its finalizer may have run before the
+     * store existed. Then this callback is the last one to touch the store, so it revokes its tokens and removes it
+     * (a finalizer that runs later finds the store and revokes it itself).
+     */
+    private void stillWanted(StateCodec.Claims claims, OAuthGrant grant) throws Refusal.Failure {
+        try {
+            connection(claims);
+        } catch (Refusal.Failure gone) {
+            grants.revokeQuietly(Grants.all(grant), "a consent for a deleted connection");
+            try {
+                store.delete(claims.uid());
+            } catch (KubernetesClientException e) {
+                LOG.warnf("Could not delete the orphaned token store of %s/%s: HTTP %d", claims.namespace(),
+                        claims.name(), e.getCode());
+            }
+            throw Refusal.CONNECTION_GONE.because("SlackUserConnection " + claims.namespace() + "/" + claims.name()
+                    + " no longer exists (it was deleted, or is being deleted, while this consent completed). The new "
+                    + "tokens were revoked and nothing was kept.", null);
+        }
+    }
+}

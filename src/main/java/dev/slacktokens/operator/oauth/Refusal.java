@@ -1,0 +1,79 @@
+package dev.slacktokens.operator.oauth;
+
+import jakarta.ws.rs.core.Response;
+
+/**
+ * Every way the OAuth endpoints refuse a request: the HTTP status and page title it answers with, and (its name in
+ * lower case) the {@code result} label of {@code slack_oauth_callbacks_total}. Each refusal changes no Secret and
+ * leaves no new token live at Slack.
+ */
+public enum Refusal {
+    LINK_EXPIRED(400, "Link expired"),
+    INVALID_LINK(400, "Invalid authorize link"),
+    INVALID_STATE(400, "Invalid OAuth state"),
+    CONNECTION_GONE(410, "Connection gone"),
+    CONNECTION_RECREATED(410, "Connection re-created"),
+    MISCONFIGURED(409, "Connection misconfigured"),
+    ALREADY_CONNECTED(409, "Already connected"),
+    LINK_USED(410, "Link already used"),
+    OTHER_BROWSER(400, "Start again in this browser"),
+    DECLINED(403, "Authorization declined"),
+    SLACK_ERROR(400, "Slack reported an error"),
+    NO_CODE(400, "No authorization code"),
+    CODE_INVALID(400, "Code expired or used"),
+    APP_REJECTED(502, "Slack rejected the app"),
+    EXCHANGE_REFUSED(502, "Slack refused the exchange"),
+    LOCAL_RATE_LIMIT(503, "Too many authorizations at once"),
+    SLACK_UNAVAILABLE(503, "Slack unavailable"),
+    WRONG_IDENTITY(403, "Wrong Slack identity"),
+    IDENTITY_MISMATCH(502, "Slack identity mismatch"),
+    UNCONFIRMED(503, "Could not confirm the token"),
+    OTHER_USER(409, "Connected to another Slack user"),
+    RACED(409, "Authorization raced another one"),
+    NOT_SAVED(503, "Could not save the authorization");
+
+    final int status;
+    final String title;
+
+    Refusal(int status, String title) {
+        this.status = status;
+        this.title = title;
+    }
+
+    /** The metric label. */
+    public String label() {
+        return name().toLowerCase();
+    }
+
+    /** This refusal, with what happened and what to do next. */
+    Failure because(String message, String next) {
+        return new Failure(this, message, next, 0);
+    }
+
+    /** The same, with a Retry-After header. */
+    Failure retryAfter(String message, String next, long seconds) {
+        return new Failure(this, message, next, seconds);
+    }
+
+    /** A refusal raised from deep inside the flow; {@link #page()} is what the browser gets. */
+    static final class Failure extends Exception {
+        final Refusal refusal;
+        private final String message;
+        private final String next;
+        private final long retryAfterSeconds;
+
+        Failure(Refusal refusal, String message, String next, long retryAfterSeconds) {
+            super(refusal.title, null, false, false);
+            this.refusal = refusal;
+            this.message = message;
+            this.next = next;
+            this.retryAfterSeconds = retryAfterSeconds;
+        }
+
+        Response page() {
+            Response page = Pages.page(refusal.status, refusal.title, message, next);
+            return retryAfterSeconds > 0 ? Response.fromResponse(page).header("Retry-After", retryAfterSeconds)
+                    .build() : page;
+        }
+    }
+}

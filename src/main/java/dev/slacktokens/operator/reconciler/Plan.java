@@ -1,0 +1,73 @@
+package dev.slacktokens.operator.reconciler;
+
+import java.time.Instant;
+import java.util.Optional;
+
+import dev.slacktokens.operator.api.v1alpha1.Reason;
+import dev.slacktokens.operator.store.RefreshJournal;
+import dev.slacktokens.operator.store.StoreState;
+import dev.slacktokens.operator.store.StoredTokens;
+import dev.slacktokens.operator.store.TokenPair;
+
+/**
+ * What a reconcile pass does next, decided by {@link Decision} (pure). An {@link Action} changes the token store,
+ * after which the pass decides again from the new state; a {@link Final} plan ends the pass: the workload Secret is
+ * projected from it, the status is built from it ({@link StatusBuilder}), and the pass looks again at
+ * {@link Final#lookAgainAt()}.
+ */
+sealed interface Plan {
+
+    /** Changes the token store (or asks Slack to). */
+    sealed interface Action extends Plan {
+    }
+
+    /** Ends the pass. */
+    sealed interface Final extends Plan {
+        /** When to look again (empty: only on events and the failsafe resync). */
+        Optional<Instant> lookAgainAt();
+    }
+
+    /** The spec (or the Slack app it names) cannot be used. */
+    record Invalid(String message, Optional<Instant> lookAgainAt) implements Final {
+    }
+
+    /** The legacy import was refused (a clear error, not a loop). */
+    record Refused(Reason reason, String message, Optional<Instant> lookAgainAt) implements Final {
+    }
+
+    /** No live tokens: publish an authorize link; {@code store.dead} says why the last ones died. */
+    record AwaitConsent(Optional<StoreState> store, Optional<Instant> lookAgainAt) implements Final {
+    }
+
+    /** Live tokens: project them, and say when the next refresh is due and how the last ones went. */
+    record Project(StoreState store, StoredTokens tokens, Due user, Due bot, Optional<Instant> queuedUntil,
+            Optional<Instant> lookAgainAt) implements Final {
+    }
+
+    /** Re-authorization requested: revoke the grant, drop the tokens, record the request as handled. */
+    record Discard(String request) implements Action {
+    }
+
+    /** {@code spec.importFrom} and no store yet: exchange the long-lived token. */
+    record Import() implements Action {
+    }
+
+    /** Refresh one pair now ({@code manualRequest}: the refresh annotation value it answers). */
+    record Refresh(TokenPair pair, Optional<String> manualRequest) implements Action {
+    }
+
+    /** A manual refresh request for a token that does not rotate: record it as handled. */
+    record MarkHandled(String request) implements Action {
+    }
+
+    /**
+     * When one pair is refreshed next.
+     *
+     * @param now      due in this pass
+     * @param at       when it is due (empty: never, a token that does not rotate)
+     * @param failures the journal of the failed attempts with the current refresh token, if any
+     */
+    record Due(boolean now, Optional<Instant> at, Optional<RefreshJournal> failures) {
+        static final Due NEVER = new Due(false, Optional.empty(), Optional.empty());
+    }
+}

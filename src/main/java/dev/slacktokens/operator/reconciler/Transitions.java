@@ -1,0 +1,45 @@
+package dev.slacktokens.operator.reconciler;
+
+import java.time.Instant;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+
+import dev.slacktokens.operator.api.v1alpha1.Reason;
+import dev.slacktokens.operator.api.v1alpha1.SlackUserConnection;
+import dev.slacktokens.operator.api.v1alpha1.SlackUserConnectionStatus;
+import dev.slacktokens.operator.config.OperatorMetrics;
+
+/**
+ * What a new status tells the outside: an Event when the Ready reason changes (and one per refresh), Warning unless
+ * the connection is Ready or waiting for its first consent; and the connection's metrics.
+ */
+@ApplicationScoped
+class Transitions {
+
+    @Inject
+    EventRecorder events;
+    @Inject
+    OperatorMetrics metrics;
+
+    /** Call before the new status replaces the connection's current one. */
+    void record(SlackUserConnection c, SlackUserConnectionStatus next, boolean refreshed) {
+        String previous = ReadyCondition.get(c.getStatus()).map(x -> x.getReason()).orElse(null);
+        ReadyCondition.get(next).ifPresent(now -> {
+            Reason reason = Reason.valueOf(now.getReason());
+            if (refreshed || !now.getReason().equals(previous)) {
+                if ("True".equals(now.getStatus()) || reason == Reason.AwaitingAuthorization) {
+                    events.normal(c, reason, now.getMessage());
+                } else {
+                    events.warning(c, reason, now.getMessage());
+                }
+            }
+            metrics.connection(c.getMetadata().getNamespace(), c.getMetadata().getName(), reason,
+                    next.getExpiresAt() == null ? null : (double) Instant.parse(next.getExpiresAt()).getEpochSecond());
+        });
+    }
+
+    void forget(SlackUserConnection c) {
+        metrics.forget(c.getMetadata().getNamespace(), c.getMetadata().getName());
+    }
+}
