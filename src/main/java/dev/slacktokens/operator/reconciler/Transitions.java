@@ -5,14 +5,15 @@ import java.time.Instant;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
+import dev.slacktokens.operator.api.v1alpha1.Condition;
 import dev.slacktokens.operator.api.v1alpha1.Reason;
 import dev.slacktokens.operator.api.v1alpha1.SlackUserConnection;
 import dev.slacktokens.operator.api.v1alpha1.SlackUserConnectionStatus;
 import dev.slacktokens.operator.config.OperatorMetrics;
 
 /**
- * What a new status tells the outside: an Event when the Ready reason changes (and one per refresh), Warning unless
- * the connection is Ready or waiting for its first consent; and the connection's metrics.
+ * What a new status tells the outside: an Event when the Ready reason changes (and one per refresh), Warning for
+ * every failure ({@link #warning}); and the connection's metrics.
  */
 @ApplicationScoped
 class Transitions {
@@ -28,15 +29,24 @@ class Transitions {
         ReadyCondition.get(next).ifPresent(now -> {
             Reason reason = Reason.valueOf(now.getReason());
             if (refreshed || !now.getReason().equals(previous)) {
-                if ("True".equals(now.getStatus()) || reason == Reason.AwaitingAuthorization) {
-                    events.normal(c, reason, now.getMessage());
-                } else {
+                if (warning(now)) {
                     events.warning(c, reason, now.getMessage());
+                } else {
+                    events.normal(c, reason, now.getMessage());
                 }
             }
             metrics.connection(c.getMetadata().getNamespace(), c.getMetadata().getName(), reason,
                     next.getExpiresAt() == null ? null : (double) Instant.parse(next.getExpiresAt()).getEpochSecond());
         });
+    }
+
+    /**
+     * Whether a Ready condition is told with a Warning Event (else Normal): every failure, also while the token still
+     * works (a refresh failing before expiry is what an operator wants to hear about in time).
+     */
+    static boolean warning(Condition ready) {
+        Reason reason = Reason.valueOf(ready.getReason());
+        return reason != Reason.AwaitingAuthorization && reason != Reason.Authorized && reason != Reason.Refreshed;
     }
 
     void forget(SlackUserConnection c) {
