@@ -136,6 +136,23 @@ public class SimulatorAdminResource {
         });
     }
 
+    /** For benchmarks: users with a rotating user pair each, minted without the consent flow. */
+    public record GrantsRequest(Integer count, String prefix, String clientId, String teamId, List<String> scopes) {
+    }
+
+    @POST
+    @Consumes(MediaType.APPLICATION_JSON)
+    @Path("grants")
+    public List<Map<String, Object>> grants(GrantsRequest request) {
+        if (request.count() == null || request.count() < 1 || request.count() > 100_000) {
+            throw new BadRequestException("count must be between 1 and 100000");
+        }
+        return guard(() -> simulator.mintGrants(request.clientId() == null ? simulator.apps().get(0).clientId()
+                : request.clientId(), request.teamId() == null ? "T0SIM0001" : request.teamId(),
+                request.prefix() == null ? "U0BENCH" : request.prefix(), request.count(),
+                request.scopes() == null ? List.of("chat:write") : request.scopes()));
+    }
+
     /** A consent decision; {@code once} (default true) applies it to the next authorize visit only. */
     public record ConsentRequest(String userId, boolean deny, boolean enterpriseInstall, List<String> declineScopes,
             Boolean once) {

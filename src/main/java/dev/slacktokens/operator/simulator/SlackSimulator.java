@@ -259,6 +259,35 @@ public class SlackSimulator {
         return token.value;
     }
 
+    /**
+     * For benchmarks: {@code count} users {@code <prefix>000001…} of a team, each holding a rotating user pair of
+     * the app as if each had consented (the consent flow costs four HTTP round trips a user). Returns, per user, what
+     * a consent's token response would carry.
+     */
+    public synchronized List<Map<String, Object>> mintGrants(String clientId, String teamId, String prefix, int count,
+            List<String> scopes) {
+        App app = requireApp(clientId);
+        if (!app.rotation()) {
+            throw new IllegalArgumentException("minted grants rotate: the app must have token rotation on");
+        }
+        List<Map<String, Object>> grants = new ArrayList<>();
+        for (int i = 1; i <= count; i++) {
+            String id = String.format("%s%06d", prefix, i);
+            putUser(new User(id, teamId, id.toLowerCase()));
+            Token[] pair = issuePair(app, "user", teamId, false, id, null, scopes);
+            Map<String, Object> grant = new LinkedHashMap<>();
+            grant.put("user_id", id);
+            grant.put("team_id", teamId);
+            grant.put("app_id", app.appId());
+            grant.put("scope", String.join(",", scopes));
+            grant.put("issued_at", pair[0].issuedAt.toString());
+            putTokenFields(grant, pair, "user");
+            grants.add(grant);
+        }
+        count("grants_minted", count);
+        return grants;
+    }
+
     /** Revokes every token of a user (as when the user is deactivated). Returns how many were live. */
     public synchronized int revokeUserTokens(String userId) {
         Instant now = clock.instant();

@@ -176,6 +176,21 @@ class SlackSimulatorTest {
     }
 
     @Test
+    void mintedGrantsForBenchmarksRotateAndAuthenticateLikeConsentedOnes() {
+        var grants = sim.mintGrants(CLIENT, "T0SIM0001", "U0BENCH", 3, List.of("chat:write"));
+        assertThat(grants).hasSize(3).extracting(g -> g.get("user_id")).containsExactly("U0BENCH000001",
+                "U0BENCH000002", "U0BENCH000003");
+        var grant = grants.get(1);
+        assertThat(grant).containsEntry("team_id", "T0SIM0001").containsEntry("expires_in", 43200L)
+                .containsEntry("issued_at", "2026-01-01T00:00:00Z");
+        assertThat(sim.authTest((String) grant.get("access_token")).body()).containsEntry("ok", true)
+                .containsEntry("user_id", "U0BENCH000002");
+        assertThat(refresh((String) grant.get("refresh_token")).body()).containsEntry("ok", true)
+                .containsEntry("user_id", "U0BENCH000002");
+        assertThat(sim.counter("grants_minted")).isEqualTo(3);
+    }
+
+    @Test
     void usedRefreshTokenWorksDuringTheGracePeriodThenIsRejected() {
         String rt = refreshTokenOfNewGrant();
         SimResponse first = refresh(rt);
