@@ -1,0 +1,192 @@
+#!/usr/bin/env bash
+# Benchmarks on the real local control plane (e2e/cluster.sh) with the packaged operator and simulator JVMs.
+# Results and how to read them: docs/benchmarks.md. Needs target/quarkus-app (./mvnw package).
+#
+#   bench/run.sh smoke            ~2 min: 50 connections through every measurement (CI runs this)
+#   bench/run.sh scale N [N...]   memory (RSS, heap after GC) and restart-to-all-Ready time with N connections,
+#                                 and with N connections plus N unrelated Secrets and ConfigMaps
+#   bench/run.sh mass N           N tokens due at once: operator vs bare baseline (bench/Baseline.java), refreshes/s
+#                                 and API server requests per refresh, Slack's limit (simulator and operator) raised
+#   bench/run.sh limit N          N tokens due at once under Slack's 600/min on oauth.v2.access: share of the limit
+#                                 used, and 429s drawn from Slack
+#
+# The operator runs as the chart runs it: its JVM options (-XX:MaxRAMPercentage=75) with a 512 MiB memory limit
+# (-XX:MaxRAM=512m stands in for the container's cgroup limit).
+set -euo pipefail
+bench="$(cd "$(dirname "$0")" && pwd)"
+repo="$(cd "$bench/.." && pwd)"
+here="$repo/e2e"
+mode="${1:-smoke}"; shift || true
+export SLACK_TOKEN_OPERATOR_STATE="${SLACK_TOKEN_OPERATOR_STATE:-/tmp/slack-token-operator-bench-$$}"
+"$here/toolchain/build.sh" >/dev/null
+"$here/cluster.sh" start >/dev/null
+# shellcheck source=e2e/lib.sh
+source "$here/lib.sh"
+trap 'pod_cleanup; "$here/cluster.sh" stop >/dev/null 2>&1 || true' EXIT
+export KUBECONFIG="$SLACK_TOKEN_OPERATOR_STATE/admin.kubeconfig"
+pki="$SLACK_TOKEN_OPERATOR_STATE/pki"
+api="$(sed -n 's|^E2E_APISERVER_URL=||p' "$SLACK_TOKEN_OPERATOR_STATE/cluster.env")"
+jvm_opts=(-XX:MaxRAMPercentage=75 -XX:+ExitOnOutOfMemoryError -XX:MaxRAM=512m)
+results="${BENCH_RESULTS:-$repo/target/bench}"; mkdir -p "$results"
+out="$results/$mode-$(date -u +%Y%m%dT%H%M%SZ).txt"
+say() { echo "$*" | tee -a "$out"; }
+
+sim_port=$(free_port); op_port=$(free_port)
+start_simulator "$sim_port"; wait_http "http://localhost:$sim_port/_sim/stats" || { echo "simulator down"; exit 1; }
+install_chart "http://localhost:$op_port" "http://localhost:$sim_port" >/dev/null
+operator_kubeconfig "$logs/operator.kubeconfig"
+
+# operator_up [env...]: starts the operator as the chart's ServiceAccount; sets $op_pid
+operator_up() {
+  start_operator "$op_port" "http://localhost:$op_port" "http://localhost:$sim_port" "$logs/operator.kubeconfig" \
+    operator JAVA_TOOL_OPTIONS="${jvm_opts[*]}" SLACK_OPERATOR_LEADER_ELECTION_IDENTITY=bench "$@"
+  op_pid=$last_pid
+}
+operator_down() { kill "$op_pid" 2>/dev/null || true; for _ in $(seq 1 50); do kill -0 "$op_pid" 2>/dev/null || return 0; sleep 0.2; done; kill -9 "$op_pid" 2>/dev/null || true; }
+ready_count() {
+  k get suc -n "$1" -o jsonpath='{range .items[*]}{.status.conditions[0].status}{"\n"}{end}' 2>/dev/null \
+    | grep -c '^True$' || true
+}
+# wait_ready <ns> <n> <timeout s>: prints the seconds it took, or "timeout"
+wait_ready() {
+  local t0=$SECONDS
+  while [ "$(ready_count "$1")" -lt "$2" ]; do
+    [ $((SECONDS - t0)) -lt "$3" ] || { echo timeout; return; }
+    sleep 1
+  done
+  echo $((SECONDS - t0))
+}
+rss_mib() { awk '/VmRSS/ {printf "%.0f", $2/1024}' "/proc/$op_pid/status"; }
+heap_mib() {
+  jcmd "$op_pid" GC.run >/dev/null 2>&1; sleep 1
+  jcmd "$op_pid" GC.heap_info 2>/dev/null | grep -oE 'used [0-9]+K' | head -1 | awk '{sub("K","",$2); printf "%.1f", $2/1024}'
+}
+# api_requests: "verb resource count" lines of the API server's request counter (writes and reads)
+api_requests() {
+  curl -s --cacert "$pki/ca.crt" --cert "$pki/admin.crt" --key "$pki/admin.key" "$api/metrics" \
+    | python3 -c '
+import re, sys, collections
+c = collections.Counter()
+for line in sys.stdin:
+    if line.startswith("apiserver_request_total{"):
+        labels = dict(re.findall(r"(\w+)=\"([^\"]*)\"", line))
+        res = labels.get("resource", "") + ("/" + labels["subresource"] if labels.get("subresource") else "")
+        c[(labels.get("verb"), res)] += float(line.rsplit(" ", 1)[1])
+for (verb, res), n in sorted(c.items()):
+    print(verb, res, int(n))'
+}
+# api_delta <before file> <after file> <divisor>: requests per unit, by verb and resource (only what changed)
+api_delta() {
+  python3 - "$1" "$2" "$3" <<'PY'
+import sys
+def load(f):
+    return {(a, b): int(c) for a, b, c in (l.split() for l in open(f) if len(l.split()) == 3)}
+before, after, n = load(sys.argv[1]), load(sys.argv[2]), float(sys.argv[3])
+total_w = total = 0
+for key in sorted(after):
+    d = after[key] - before.get(key, 0)
+    if d <= 0 or key[1] in ("leases", ""):
+        continue
+    total += d
+    if key[0] in ("POST", "PUT", "PATCH", "DELETE", "APPLY", "CREATE", "UPDATE"):
+        total_w += d
+    print(f"  {key[0]:7} {key[1]:40} {d:7}  {d / n:6.2f} per refresh")
+print(f"  all (no leases): {total / n:.2f} requests per refresh, of which writes {total_w / n:.2f}")
+PY
+}
+unlimited='{"rateLimitsPerMinute":{"oauth.v2.access":100000000,"auth.test":100000000,"auth.revoke":100000000,"oauth.v2.exchange":100000000,"chat.postMessage":100000000}}'
+sim_stat_n() { curl -s "http://localhost:$sim_port/_sim/stats" | python3 -c "import json,sys; print(json.load(sys.stdin).get('$1',0))"; }
+sim_refreshes() { curl -s "http://localhost:$sim_port/_sim/stats" | python3 -c 'import json,sys; print(json.load(sys.stdin).get("refreshes",0))'; }
+# wait_refreshes <n> <timeout>: prints "<seconds from the first to the n-th> <seconds from the call>" (polls 5/s)
+wait_refreshes() {
+  local t0 first="" now
+  t0=$(date +%s.%N)
+  while :; do
+    now=$(sim_refreshes)
+    [ -z "$first" ] && [ "$now" -gt 0 ] && first=$(date +%s.%N)
+    [ "$now" -ge "$1" ] && break
+    python3 -c "import sys,time; sys.exit(0 if time.time()-$t0 < $2 else 1)" || { echo "timeout timeout"; return; }
+    sleep 0.2
+  done
+  python3 -c "import time; e=time.time(); print(f'{e-${first:-$t0}:.1f} {e-$t0:.1f}')"
+}
+
+scale() {
+  local n="$1" ns="scale-$1" t
+  python3 "$bench/seed.py" --state "$SLACK_TOKEN_OPERATOR_STATE" --namespace "$ns" --count "$n" \
+    --sim-port "$sim_port" --prefix "U0S${n}X" | tee -a "$out"
+  operator_up
+  t=$(wait_ready "$ns" "$n" 600)
+  sleep 10
+  say "scale N=$n: all Ready ${t} s after the operator started; RSS $(rss_mib) MiB, heap after GC $(heap_mib) MiB"
+  # what the heap holds: the classes with the most bytes after a full GC
+  jcmd "$op_pid" GC.class_histogram 2>/dev/null | sed -n '1,3p;4,23p' | sed 's/^/  /' >>"$out" || true
+  operator_down
+}
+
+# mass <n> <timeout s>: n connections Ready with fresh tokens, the operator stopped, every token made due (an outage
+# ended), the operator started: refreshes/s from the first to the last refresh and API requests per refresh; then the
+# baseline does the same refreshes with a bare client. Sets $span.
+mass() {
+  local n="$1" base total
+  python3 "$bench/seed.py" --state "$SLACK_TOKEN_OPERATOR_STATE" --namespace mass --count "$n" \
+    --sim-port "$sim_port" --prefix U0MASS | tee -a "$out"
+  operator_up; wait_ready mass "$n" "$2" >/dev/null; operator_down
+  python3 "$bench/seed.py" --state "$SLACK_TOKEN_OPERATOR_STATE" --namespace mass --make-due | tee -a "$out"
+  sim PUT /_sim/settings "$unlimited"
+  api_requests >"$logs/api.before"; base=$(sim_refreshes)
+  operator_up SLACK_OPERATOR_SLACK_OAUTH_ACCESS_PER_MINUTE=100000000
+  read -r span total < <(wait_refreshes $((base + n)) "$2")
+  sleep 5; api_requests >"$logs/api.after"
+  say "mass N=$n: operator refreshed all in $span s from the first refresh ($total s after start):" \
+    "$(python3 -c "print(f'{$n/max($span,0.1):.1f}')" 2>/dev/null || echo '?') refreshes/s"
+  api_delta "$logs/api.before" "$logs/api.after" "$n" | tee -a "$out"
+  say "  client-side throttling warnings in the operator log: $(grep -ci "client-side throttling" "$logs/operator.log" || true)"
+  operator_down
+  api_requests >"$logs/api.before"
+  java -cp "$repo/target/quarkus-app/lib/main/*" "$bench/Baseline.java" "http://localhost:$sim_port" \
+    1111.2222 sim-client-secret 8 mass 2>>"$logs/baseline.log" | tee -a "$out"
+  api_requests >"$logs/api.after"
+  api_delta "$logs/api.before" "$logs/api.after" "$n" | tee -a "$out"
+}
+
+case "$mode" in
+  smoke)
+    operator_up; sleep 8
+    say "scale N=0: RSS $(rss_mib) MiB, heap after GC $(heap_mib) MiB"; operator_down
+    scale 50
+    mass 50 120
+    [ "$span" != timeout ] || { echo "bench smoke: refreshes did not complete"; exit 1; }
+    ;;
+  scale)
+    operator_up; sleep 8
+    say "scale N=0: RSS $(rss_mib) MiB, heap after GC $(heap_mib) MiB"; operator_down
+    for n in "$@"; do scale "$n"; done
+    last="${*: -1}"
+    python3 "$bench/seed.py" --state "$SLACK_TOKEN_OPERATOR_STATE" --namespace unrelated --unrelated "$last" \
+      | tee -a "$out"
+    operator_up
+    t=$(wait_ready "scale-$last" "$last" 600); sleep 10
+    say "scale N=$last + $last unrelated Secrets and ConfigMaps: all Ready ${t} s after start; RSS $(rss_mib) MiB, heap after GC $(heap_mib) MiB"
+    operator_down
+    ;;
+  mass)
+    mass "${1:?mass N}" 1800
+    ;;
+  limit)
+    n="${1:?limit N}"
+    python3 "$bench/seed.py" --state "$SLACK_TOKEN_OPERATOR_STATE" --namespace mass --count "$n" \
+      --sim-port "$sim_port" --prefix U0LIM | tee -a "$out"
+    operator_up; wait_ready mass "$n" 1800 >/dev/null; operator_down
+    python3 "$bench/seed.py" --state "$SLACK_TOKEN_OPERATOR_STATE" --namespace mass --make-due | tee -a "$out"
+    base=$(sim_refreshes); limited=$(sim_stat_n rate_limited)
+    operator_up
+    read -r span total < <(wait_refreshes $((base + n)) 3600)
+    say "limit N=$n at 600/min: all refreshed in $span s from the first refresh:" \
+      "$(python3 -c "print(f'{$n/max($span,0.1)*60:.0f} per minute = {$n/max($span,0.1)*60/600*100:.0f} % of the limit')")," \
+      "429s drawn from Slack: $(( $(sim_stat_n rate_limited) - limited ))"
+    operator_down
+    ;;
+  *) echo "usage: bench/run.sh smoke | scale N [N...] | mass N | limit N"; exit 2 ;;
+esac
+say "results: $out"
