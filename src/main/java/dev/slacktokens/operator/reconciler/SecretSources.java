@@ -33,11 +33,12 @@ final class SecretSources {
                 .withSecondaryToPrimaryMapper(SecretSources::connectionOf)
                 .withPrimaryToSecondaryMapper((SlackUserConnection c) -> Set.of(
                         new ResourceID(StoreCodec.storeName(c.getMetadata().getUid()), operatorNamespace)))
-                .build();
+                .withItemStore(LeanCache.store()).build();
         var workloads = InformerEventSourceConfiguration.from(Secret.class, SlackUserConnection.class)
                 .withName(WORKLOAD).withNamespacesInheritedFromController()
                 .withLabelSelector(Labels.WORKLOAD_SELECTOR)
-                .withSecondaryToPrimaryMapper(Mappers.fromOwnerReferences(SlackUserConnection.class)).build();
+                .withSecondaryToPrimaryMapper(Mappers.fromOwnerReferences(SlackUserConnection.class))
+                .withItemStore(LeanCache.store()).build();
         return List.of(new InformerEventSource<>(tokenStores, ctx), new InformerEventSource<>(workloads, ctx));
     }
 

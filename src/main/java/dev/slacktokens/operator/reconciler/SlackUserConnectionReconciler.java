@@ -18,6 +18,7 @@ import dev.slacktokens.operator.store.WorkloadSecretWriter;
 import dev.slacktokens.operator.store.WorkloadSecrets;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.utils.Serialization;
+import io.javaoperatorsdk.operator.api.config.informer.Informer;
 import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
@@ -36,7 +37,8 @@ import io.javaoperatorsdk.operator.processing.event.source.EventSource;
  * each refresh. Write order: token store → workload Secret → status → Event. Deletion: {@link ConnectionDeletion}.
  * Annotations are not spec changes, so every event is processed (not only generation changes).
  */
-@ControllerConfiguration(name = SlackUserConnectionReconciler.NAME, generationAwareEventProcessing = false)
+@ControllerConfiguration(name = SlackUserConnectionReconciler.NAME, generationAwareEventProcessing = false,
+        informer = @Informer(itemStore = LeanCache.Connections.class))
 public class SlackUserConnectionReconciler implements Reconciler<SlackUserConnection>, Cleaner<SlackUserConnection> {
 
     public static final String NAME = "slackuserconnection";
