@@ -6,6 +6,7 @@ import (
 	"github.com/coredns/coredns/core/dnsserver"
 	"github.com/coredns/coredns/coremain"
 
+	_ "github.com/coredns/coredns/plugin/bind"
 	_ "github.com/coredns/coredns/plugin/cache"
 	_ "github.com/coredns/coredns/plugin/errors"
 	_ "github.com/coredns/coredns/plugin/health"
@@ -18,9 +19,10 @@ import (
 	_ "github.com/coredns/coredns/plugin/whoami"
 )
 
-// Plugin execution order: the order of CoreDNS' plugin.cfg, restricted to the plugins above.
+// Plugin execution order: the order of CoreDNS' plugin.cfg restricted to the plugins above, except that template
+// (NXDOMAIN for every name outside the cluster: there is no upstream) comes after kubernetes.
 var directives = []string{
-	"reload", "ready", "health", "errors", "log", "loadbalance", "cache", "template", "kubernetes", "whoami",
+	"reload", "bind", "ready", "health", "errors", "log", "loadbalance", "cache", "kubernetes", "template", "whoami",
 }
 
 func init() { dnsserver.Directives = directives }
