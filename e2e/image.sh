@@ -7,8 +7,8 @@
 # Usage: e2e/image.sh [--import]      (after ./mvnw package; --import needs a running e2e/node.sh)
 #        e2e/image.sh --pause         only the node's pause image ($E2E_CACHE/images/pause-1.tar; node.sh calls it)
 #   output: ${E2E_IMAGE_ARCHIVE:-target/slack-token-operator-image.tar}, image ${E2E_IMAGE:-localhost/slack-token-operator:e2e}
-#   also builds (cached) the workload image localhost/slack-token-operator-e2e/busybox:1 (busybox-static) used by the
-#   in-cluster suites: $E2E_CACHE/images/busybox-1.tar
+#   also builds (cached) the workload image localhost/slack-token-operator-e2e/busybox:2 (busybox-static) used by the
+#   in-cluster suites: $E2E_CACHE/images/busybox-2.tar
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 repo="$(cd "$here/.." && pwd)"
@@ -112,18 +112,18 @@ bah commit --format oci "$c" "oci-archive:$ARCHIVE:$IMAGE" >/dev/null
 echo "image.sh: $IMAGE -> $ARCHIVE ($(du -m "$ARCHIVE" | cut -f1) MB) in $((SECONDS - t0)) s"
 
 # The workload image for the in-cluster suites: busybox (sh, wget, sleep) from the Debian package, cached.
-bb="$E2E_CACHE/images/busybox-1.tar"
+bb="$E2E_CACHE/images/busybox-2.tar"
 if [ ! -f "$bb" ]; then
   command -v busybox >/dev/null && ! ldd "$(command -v busybox)" >/dev/null 2>&1 \
     || { echo "image.sh: missing a static busybox (apt-get install busybox-static)" >&2; exit 1; }
   mkdir -p "$tmp/bb/bin" "$tmp/bb/tmp"
   cp "$(command -v busybox)" "$tmp/bb/bin/busybox"
-  for a in sh wget sleep cat date echo grep cut tr printf test ls; do ln -s busybox "$tmp/bb/bin/$a"; done
+  for a in sh wget sleep cat date echo grep cut tr printf test ls md5sum head awk; do ln -s busybox "$tmp/bb/bin/$a"; done
   chmod 1777 "$tmp/bb/tmp"
   w=$(bah from scratch)
   bah copy "$w" "$tmp/bb/" / >/dev/null
   bah config --env PATH=/bin --user 65534 --entrypoint '["/bin/sh"]' "$w"
-  bah commit --format oci "$w" "oci-archive:$bb.tmp:localhost/slack-token-operator-e2e/busybox:1" >/dev/null
+  bah commit --format oci "$w" "oci-archive:$bb.tmp:localhost/slack-token-operator-e2e/busybox:2" >/dev/null
   mv "$bb.tmp" "$bb"
 fi
 

@@ -53,7 +53,7 @@ in_ns() { nsenter -t "$(holder)" -m -n --wd="$PWD" -- "$@"; }
 # ---------------------------------------------------------------- host snapshot (before start, after stop)
 host_snapshot() {
   local d="$1"; mkdir -p "$d"
-  sysctl -a 2>/dev/null | grep -vE '^(fs\.(dentry-state|file-nr|inode-nr|inode-state)|kernel\.(ns_last_pid|random\.))' \
+  sysctl -a 2>/dev/null | grep -vE '^(fs\.(dentry-state|file-nr|inode-nr|inode-state|quota\.)|kernel\.(ns_last_pid|random\.))' \
     >"$d/sysctl"
   { iptables-save 2>&1; ip6tables-save 2>&1; } | grep -vE '^#' >"$d/iptables" || true
   nft list ruleset >"$d/nft" 2>&1 || true
@@ -182,9 +182,9 @@ EOF
 .:53 {
     bind $NODE_IP
     errors
-    health 127.0.0.1:18080
+    health 127.0.0.1:10180
     log
-    ready 127.0.0.1:18181
+    ready 127.0.0.1:10181
     kubernetes cluster.local in-addr.arpa ip6.arpa {
         kubeconfig $CP/admin.kubeconfig e2e
         pods insecure
@@ -221,8 +221,8 @@ setup_namespaces() {
   in_ns mount -t tmpfs -o mode=755 tmpfs /run
   in_ns mount --bind "$STATE/var-lib" /var/lib
   in_ns mount --bind "$STATE/var-log" /var/log
-  # /etc copy-on-write: what a component writes there (the CNI plugins create /etc/cni/net.d/cni.lock whatever
-  # the configured directory) lands in the run dir.
+  # /etc copy-on-write: whatever a component writes there lands in the run dir (and /etc/resolv.conf below can
+  # point at the cluster DNS for this namespace only).
   mkdir -p "$STATE/etc/upper" "$STATE/etc/work"
   in_ns mount -t overlay overlay -o "lowerdir=/etc,upperdir=$STATE/etc/upper,workdir=$STATE/etc/work" /etc
   local kv key want host
@@ -305,7 +305,7 @@ EOF
   # curl "browser" reach Services by name (http://<svc>.<ns>.svc) like the Pods do.
   in_ns sh -c "printf 'nameserver $NODE_IP\nsearch svc.cluster.local cluster.local\noptions ndots:5\n' >/etc/resolv.conf"
   wait_for "node $NODE_NAME Ready" 120 kubectl_ns wait --for=condition=Ready "node/$NODE_NAME" --timeout=2s
-  wait_for coredns 30 in_ns curl -fsS http://127.0.0.1:18181/ready
+  wait_for coredns 30 in_ns curl -fsS http://127.0.0.1:10181/ready
   trap - EXIT
   cat >"$STATE/node.env" <<EOF
 HOLDER=$(holder)
