@@ -14,7 +14,8 @@
 # are recorded before start and compared after stop: a difference fails `stop`.
 #
 # Usage: node.sh start|stop|status
-#        node.sh exec <command...>      run a command inside the namespaces (kubectl, curl to ClusterIPs, ...)
+#        node.sh exec <command...>      run a command inside the namespaces (kubectl and helm on PATH, KUBECONFIG set,
+#                                       Service names resolve: curl http://<svc>.<ns>.svc)
 #        node.sh import <oci-archive>   import an image into the node's containerd (namespace k8s.io)
 #   state dir: ${SLACK_TOKEN_OPERATOR_STATE:-/tmp/slack-token-operator-node} (control plane in $STATE/cp)
 #   after start: $STATE/node.env (KUBECONFIG, HOLDER, ...); kubectl works only through `node.sh exec`
@@ -392,7 +393,9 @@ case "${1:-}" in
   start) cmd_start ;;
   stop) cmd_stop ;;
   status) cmd_status ;;
-  exec) shift; holder_alive || die "not running"; exec nsenter -t "$(holder)" -m -n --wd="$PWD" -- env KUBECONFIG="$CP/admin.kubeconfig" "$@" ;;
+  exec) shift; holder_alive || die "not running"
+    exec nsenter -t "$(holder)" -m -n --wd="$PWD" -- env KUBECONFIG="$CP/admin.kubeconfig" \
+      PATH="$E2E_KUBECTL_BIN_DIR:$E2E_K8S_BIN_DIR:$PATH" "$@" ;;
   import) holder_alive || die "not running"; in_ns ctr -a "$SOCK" -n k8s.io images import "$(realpath "${2:?usage: $0 import <oci-archive>}")" ;;
   *) echo "usage: $0 start|stop|status|exec <cmd...>|import <oci-archive>" >&2; exit 2 ;;
 esac
