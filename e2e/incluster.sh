@@ -71,7 +71,7 @@ pod1="$(operator_pods | awk '{print $1}')"
 sc="$(ko get pod "$pod1" -o jsonpath='{.spec.securityContext.runAsNonRoot} {.spec.securityContext.runAsUser} {.spec.containers[0].securityContext.readOnlyRootFilesystem} {.spec.containers[0].readinessProbe.httpGet.path} {.spec.containers[0].livenessProbe.httpGet.path} {.spec.containers[0].startupProbe.httpGet.path} {.spec.containers[0].resources.limits.memory}')"
 check "runAsNonRoot, uid 185, read-only root file system, startup/liveness/readiness probes, memory limit ($sc)" \
   test "$sc" = "true 185 true /q/health/ready /q/health/live /q/health/started 512Mi"
-check "the JVM runs as uid 185 (/proc/1/status in the container)" sh -c "'$KUBECTL' -n $opns exec $pod1 -- java -XshowSettings:properties -version 2>&1 | grep -q 'user.name = operator'"
+check "the JVM in the Pod runs as the image's user operator (uid 185)" sh -c "'$KUBECTL' -n $opns exec $pod1 -- java -XshowSettings:properties -version 2>&1 | grep -q 'user.name = operator'"
 check "the ServiceMonitor and PrometheusRule were skipped (no such CRDs), nothing failed" \
   sh -c "! '$KUBECTL' api-resources 2>/dev/null | grep -qi servicemonitor"
 
