@@ -10,6 +10,10 @@
 #   state dir: ${SLACK_TOKEN_OPERATOR_STATE:-/tmp/slack-token-operator-e2e}
 #   after start: $STATE/admin.kubeconfig (cluster-admin), $STATE/cluster.env (ports, paths), $STATE/logs/
 #   optional: E2E_ADVERTISE_ADDRESS=<ip>, E2E_KCM_CONTROLLERS=<list> (default garbagecollector,namespace)
+#   E2E_NODE_IP=<ip>: the control plane of e2e/node.sh (run by it inside its own network namespace, never on the
+#     host's): kube-apiserver listens on all addresses of that namespace and advertises <ip>, its certificate also
+#     names the in-cluster Service (10.0.0.1, kubernetes.default.svc), ServiceAccount admission is on (Pods get
+#     their token), it reaches kubelets with the admin certificate, and every default controller runs.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 # shellcheck source=e2e/toolchain/env.sh
@@ -80,9 +84,14 @@ gen_pki() {
       -CAcreateserial -extfile <(printf '%s\n' "$3") -out "$PKI/$1.crt" 2>/dev/null
     rm -f "$PKI/$1.csr"
   }
+  local sans="IP:127.0.0.1,DNS:localhost"
+  if [ -n "${E2E_NODE_IP:-}" ]; then
+    sans+=",IP:$E2E_NODE_IP,IP:10.0.0.1,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc"
+    sans+=",DNS:kubernetes.default.svc.cluster.local"
+  fi
   sign apiserver "/CN=kube-apiserver" "$(printf '%s\n' \
     'basicConstraints=CA:FALSE' 'keyUsage=critical,digitalSignature,keyEncipherment' \
-    'extendedKeyUsage=serverAuth' 'subjectAltName=IP:127.0.0.1,DNS:localhost')"
+    'extendedKeyUsage=serverAuth' "subjectAltName=$sans")"
   # system:masters is bound to cluster-admin by the default RBAC policy.
   sign admin "/O=system:masters/CN=admin" "$(printf '%s\n' \
     'basicConstraints=CA:FALSE' 'keyUsage=critical,digitalSignature,keyEncipherment' \
@@ -179,16 +188,25 @@ cmd_start() {
   wait_for etcd 30 curl -fsS --max-time 2 "http://127.0.0.1:$ETCD_PORT/health"
 
   local adv; adv="$(advertise_address)"
+  local bind=127.0.0.1 node_flags=(--disable-admission-plugins=ServiceAccount)
+  if [ -n "${E2E_NODE_IP:-}" ]; then
+    # Listening beyond loopback is only allowed inside a network namespace of its own (e2e/node.sh).
+    [ "$(readlink /proc/self/ns/net)" != "$(readlink /proc/1/ns/net)" ] \
+      || die "E2E_NODE_IP is set but this is the host's network namespace; use e2e/node.sh"
+    bind=0.0.0.0; adv="$E2E_NODE_IP"
+    node_flags=(--kubelet-client-certificate="$PKI/admin.crt" --kubelet-client-key="$PKI/admin.key"
+      --kubelet-preferred-address-types=InternalIP,Hostname)
+  fi
   # Flags as envtest uses them. ServiceAccount admission is off: no token controller runs and no
   # Pod ever runs here. --cert-dir keeps it from writing to /var/run/kubernetes.
   launch kube-apiserver "$KUBE_APISERVER" \
     --etcd-servers="http://127.0.0.1:$ETCD_PORT" \
-    --bind-address=127.0.0.1 --secure-port="$APISERVER_PORT" ${adv:+--advertise-address="$adv"} \
+    --bind-address="$bind" --secure-port="$APISERVER_PORT" ${adv:+--advertise-address="$adv"} \
     --cert-dir="$PKI" --tls-cert-file="$PKI/apiserver.crt" --tls-private-key-file="$PKI/apiserver.key" \
     --client-ca-file="$PKI/ca.crt" --authorization-mode=RBAC \
     --service-account-issuer=https://kubernetes.default.svc \
     --service-account-key-file="$PKI/sa.pub" --service-account-signing-key-file="$PKI/sa.key" \
-    --service-cluster-ip-range=10.0.0.0/24 --disable-admission-plugins=ServiceAccount \
+    --service-cluster-ip-range=10.0.0.0/24 "${node_flags[@]}" \
     --profiling=false
   wait_for kube-apiserver 120 apiserver_ok readyz
   write_kubeconfig
@@ -200,7 +218,8 @@ cmd_start() {
   launch kube-controller-manager "$KUBE_CONTROLLER_MANAGER" \
     --kubeconfig="$KUBECONFIG_FILE" \
     --bind-address=127.0.0.1 --secure-port="$KCM_PORT" \
-    --controllers="${E2E_KCM_CONTROLLERS:-garbagecollector,namespace}" --leader-elect=false \
+    --controllers="${E2E_KCM_CONTROLLERS:-$( [ -n "${E2E_NODE_IP:-}" ] && echo '*' || echo garbagecollector,namespace)}" \
+    --leader-elect=false \
     --service-account-private-key-file="$PKI/sa.key" --root-ca-file="$PKI/ca.crt" \
     --profiling=false
   wait_for kube-controller-manager 60 curl -fsSk --max-time 2 "https://127.0.0.1:$KCM_PORT/healthz"

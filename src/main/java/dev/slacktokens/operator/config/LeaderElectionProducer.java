@@ -30,13 +30,21 @@ public class LeaderElectionProducer {
 
     @Produces
     @Singleton
-    LeaderElectionConfiguration leaderElection(OperatorConfig config, LeaseLoss leaseLoss,
-            Event<LeadershipAcquired> leading) {
+    LeaderLease leaderLease(OperatorConfig config) {
         var le = config.leaderElection();
         // Unique even for two processes on one host (a Pod name is unique, but local runs share a host name).
         String identity = le.identity().orElseGet(() -> hostName() + "-" + UUID.randomUUID().toString().substring(0, 8));
-        return LeaderElectionConfigurationBuilder.aLeaderElectionConfiguration(le.leaseName())
-                .withLeaseNamespace(le.leaseNamespace().orElse(config.namespace()))
+        return new LeaderLease(le.leaseNamespace().orElse(config.namespace()), le.leaseName(), identity);
+    }
+
+    @Produces
+    @Singleton
+    LeaderElectionConfiguration leaderElection(OperatorConfig config, LeaderLease lease, LeaseLoss leaseLoss,
+            Event<LeadershipAcquired> leading) {
+        var le = config.leaderElection();
+        String identity = lease.identity();
+        return LeaderElectionConfigurationBuilder.aLeaderElectionConfiguration(lease.name())
+                .withLeaseNamespace(lease.namespace())
                 .withIdentity(identity)
                 .withLeaseDuration(le.leaseDuration())
                 .withRenewDeadline(le.renewDeadline())

@@ -178,7 +178,8 @@ class HelmChartIT {
     void optionalFeaturesRender() throws Exception {
         List<JsonNode> docs = render("--set", "slackApp.existingSecret=s", "--set", "ingress.enabled=true", "--set",
                 "ingress.host=tokens.example.com", "--set", "metrics.serviceMonitor.enabled=true", "--set",
-                "metrics.prometheusRule.enabled=true", "--set", "networkPolicy.enabled=true");
+                "metrics.prometheusRule.enabled=true", "--set", "networkPolicy.enabled=true", "--api-versions",
+                "monitoring.coreos.com/v1/ServiceMonitor", "--api-versions", "monitoring.coreos.com/v1/PrometheusRule");
         JsonNode ingress = one(docs, "Ingress");
         assertThat(StreamSupport.stream(ingress.path("spec").path("rules").get(0).path("http").path("paths")
                 .spliterator(), false).map(p -> p.path("path").asText()).toList())
@@ -190,6 +191,15 @@ class HelmChartIT {
         assertThat(one(docs, "PrometheusRule").toString()).contains("SlackTokenExpiringWithoutRefresh")
                 .contains("SlackConnectionsNeedReauthorization").contains("SlackTokenRefreshErrors");
         assertThat(one(docs, "NetworkPolicy").path("spec").path("policyTypes").toString()).contains("Egress");
+    }
+
+    @Test
+    void monitoringObjectsAreSkippedWithoutThePrometheusOperatorCrds() throws Exception {
+        // An install on a cluster without the Prometheus Operator must not fail on unknown kinds.
+        List<JsonNode> docs = render(with("--set", "metrics.serviceMonitor.enabled=true", "--set",
+                "metrics.prometheusRule.enabled=true"));
+        assertThat(kind(docs, "ServiceMonitor")).isEmpty();
+        assertThat(kind(docs, "PrometheusRule")).isEmpty();
     }
 
     @Test

@@ -129,6 +129,16 @@ class SimulatorStandaloneIT {
         }
     }
 
+    /**
+     * The chart's simulator Pod probes {@code /q/health/ready}: with no operator in this process the Operator SDK's
+     * health check must not keep it unready (it answered 503 and the Pod never became Ready).
+     */
+    @Test
+    void readyAndLiveWithoutAnOperator() {
+        slack().get("/q/health/ready").then().statusCode(200).body("status", equalTo("UP"));
+        slack().get("/q/health/live").then().statusCode(200).body("status", equalTo("UP"));
+    }
+
     private io.restassured.response.Response refresh(String refreshToken) {
         return slack().auth().preemptive().basic("1111.2222", "sim-client-secret")
                 .formParam("grant_type", "refresh_token").formParam("refresh_token", refreshToken)
