@@ -131,13 +131,14 @@ final class Decision {
         if (bot.now() && startable(TokenPair.BOT, pass)) {
             return new Plan.Refresh(TokenPair.BOT, Optional.empty());
         }
-        boolean missingScopes = !tokens.scopes().containsAll(c.getSpec().getUserScopes());
+        List<String> missingScopes = c.getSpec().getUserScopes().stream().filter(x -> !tokens.scopes().contains(x))
+                .toList();
         Optional<Instant> next = Stream.of(next(TokenPair.USER, user, pass), next(TokenPair.BOT, bot, pass),
-                missingScopes ? link : Optional.<Instant>empty()).flatMap(Optional::stream)
+                missingScopes.isEmpty() ? Optional.<Instant>empty() : link).flatMap(Optional::stream)
                 .map(t -> t.isBefore(now.plus(RefreshPolicy.MIN_WAIT)) ? now.plus(RefreshPolicy.MIN_WAIT) : t)
                 .min(Instant::compareTo);
         return new Plan.Project(store, tokens, user, bot, Optional.ofNullable(pass.queued().get(TokenPair.USER)),
-                next);
+                missingScopes, next);
     }
 
     /**

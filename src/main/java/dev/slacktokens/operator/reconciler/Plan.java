@@ -1,6 +1,7 @@
 package dev.slacktokens.operator.reconciler;
 
 import java.time.Instant;
+import java.util.List;
 import java.util.Optional;
 
 import dev.slacktokens.operator.api.v1alpha1.Reason;
@@ -39,9 +40,13 @@ sealed interface Plan {
     record AwaitConsent(Optional<StoreState> store, Optional<Instant> lookAgainAt) implements Final {
     }
 
-    /** Live tokens: project them, and say when the next refresh is due and how the last ones went. */
+    /**
+     * Live tokens: project them, and say when the next refresh is due and how the last ones went.
+     *
+     * @param missingScopes requested user scopes Slack did not grant (a link is published while any are missing)
+     */
     record Project(StoreState store, StoredTokens tokens, Due user, Due bot, Optional<Instant> queuedUntil,
-            Optional<Instant> lookAgainAt) implements Final {
+            List<String> missingScopes, Optional<Instant> lookAgainAt) implements Final {
     }
 
     /** Re-authorization requested: revoke the grant, drop the tokens, record the request as handled. */

@@ -91,7 +91,7 @@ public class SlackUserConnectionReconciler implements Reconciler<SlackUserConnec
             end = new Plan.Invalid(taken.get(), Optional.of(clock.instant().plus(Decision.RECHECK)));
         }
         long authorizations = seen.store().map(StoreState::authorizations).orElse(0L);
-        Optional<String> link = StatusBuilder.publishesLink(c, end) ? Optional.of(links.linkFor(c,
+        Optional<String> link = StatusBuilder.publishesLink(end) ? Optional.of(links.linkFor(c,
                 c.getStatus() == null ? null : c.getStatus().getAuthorizeUrl(), authorizations)) : Optional.empty();
         SlackUserConnectionStatus next = StatusBuilder.build(c, end, pass, link,
                 config.slack().oauthAccessPerMinute(), clock.instant());

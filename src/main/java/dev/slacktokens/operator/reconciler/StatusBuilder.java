@@ -1,7 +1,6 @@
 package dev.slacktokens.operator.reconciler;
 
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
@@ -87,8 +86,7 @@ final class StatusBuilder {
         s.setEnterprise(tokens.enterpriseId().map(id -> new SlackEntity(id, tokens.enterpriseName().orElse(null)))
                 .orElse(null));
         s.setGrantedScopes(tokens.scopes());
-        List<String> missing = new ArrayList<>(c.getSpec().getUserScopes());
-        missing.removeAll(tokens.scopes());
+        List<String> missing = p.missingScopes();
         s.setMissingScopes(missing.isEmpty() ? null : missing);
         s.setExpiresAt(tokens.expiresAt().map(Object::toString).orElse(null));
         s.setSecretName(WorkloadSecrets.name(c));
@@ -142,9 +140,9 @@ final class StatusBuilder {
     }
 
     /** Whether the plan publishes an authorize link (the reconciler signs one only then). */
-    static boolean publishesLink(SlackUserConnection c, Plan.Final plan) {
+    static boolean publishesLink(Plan.Final plan) {
         return plan instanceof Plan.Refused || plan instanceof Plan.AwaitConsent
-                || (plan instanceof Plan.Project p && !p.tokens().scopes().containsAll(c.getSpec().getUserScopes()));
+                || (plan instanceof Plan.Project p && !p.missingScopes().isEmpty());
     }
 
     private static String botNote(Plan.Project p) {
