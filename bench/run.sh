@@ -95,14 +95,12 @@ print(f"  all (no leases): {total / n:.2f} requests per refresh, of which writes
 PY
 }
 unlimited='{"rateLimitsPerMinute":{"oauth.v2.access":100000000,"auth.test":100000000,"auth.revoke":100000000,"oauth.v2.exchange":100000000,"chat.postMessage":100000000}}'
-sim_stat_n() { curl -s "http://localhost:$sim_port/_sim/stats" | python3 -c "import json,sys; print(json.load(sys.stdin).get('$1',0))"; }
-sim_refreshes() { curl -s "http://localhost:$sim_port/_sim/stats" | python3 -c 'import json,sys; print(json.load(sys.stdin).get("refreshes",0))'; }
 # wait_refreshes <n> <timeout>: prints "<seconds from the first to the n-th> <seconds from the call>" (polls 5/s)
 wait_refreshes() {
   local t0 first="" now
   t0=$(date +%s.%N)
   while :; do
-    now=$(sim_refreshes)
+    now=$(sim_stat refreshes)
     [ -z "$first" ] && [ "$now" -gt 0 ] && first=$(date +%s.%N)
     [ "$now" -ge "$1" ] && break
     python3 -c "import sys,time; sys.exit(0 if time.time()-$t0 < $2 else 1)" || { echo "timeout timeout"; return; }
@@ -134,7 +132,7 @@ mass() {
   operator_up; wait_ready mass "$n" "$2" >/dev/null; operator_down
   python3 "$bench/seed.py" --state "$SLACK_TOKEN_OPERATOR_STATE" --namespace mass --make-due | tee -a "$out"
   sim PUT /_sim/settings "$unlimited"
-  api_requests >"$logs/api.before"; base=$(sim_refreshes)
+  api_requests >"$logs/api.before"; base=$(sim_stat refreshes)
   operator_up SLACK_OPERATOR_SLACK_OAUTH_ACCESS_PER_MINUTE=100000000
   read -r span total < <(wait_refreshes $((base + n)) "$2")
   sleep 5; api_requests >"$logs/api.after"
@@ -179,12 +177,12 @@ case "$mode" in
       --sim-port "$sim_port" --prefix U0LIM | tee -a "$out"
     operator_up; wait_ready mass "$n" 1800 >/dev/null; operator_down
     python3 "$bench/seed.py" --state "$SLACK_TOKEN_OPERATOR_STATE" --namespace mass --make-due | tee -a "$out"
-    base=$(sim_refreshes); limited=$(sim_stat_n rate_limited)
+    base=$(sim_stat refreshes); limited=$(sim_stat rate_limited)
     operator_up
     read -r span total < <(wait_refreshes $((base + n)) 3600)
     say "limit N=$n at 600/min: all refreshed in $span s from the first refresh:" \
       "$(python3 -c "print(f'{$n/max($span,0.1)*60:.0f} per minute = {$n/max($span,0.1)*60/600*100:.0f} % of the limit')")," \
-      "429s drawn from Slack: $(( $(sim_stat_n rate_limited) - limited ))"
+      "429s drawn from Slack: $(( $(sim_stat rate_limited) - limited ))"
     operator_down
     ;;
   *) echo "usage: bench/run.sh smoke | scale N [N...] | mass N | limit N"; exit 2 ;;
