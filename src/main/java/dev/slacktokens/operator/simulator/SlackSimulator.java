@@ -95,6 +95,7 @@ public class SlackSimulator {
         final List<String> scopes;
         final Instant issuedAt;
         final Instant expiresAt; // null: never expires
+        long serial; // order of issue: tells apart tokens issued in the same instant
         boolean revoked;
         Instant usedAt; // refresh tokens: first use
         Token mintedAccess; // refresh tokens: the pair the first use minted
@@ -128,6 +129,7 @@ public class SlackSimulator {
 
     private final Clock clock;
     private final SecureRandom tokenRandom = new SecureRandom();
+    private long tokensMinted;
     private final String signingSecret;
     private final Consent defaultConsentAtStart;
     private final List<App> initialApps;
@@ -826,7 +828,7 @@ public class SlackSimulator {
         List<Token> live = tokens.values().stream()
                 .filter(t -> t.kind == Kind.ACCESS && t.type.equals(type) && t.clientId.equals(clientId)
                         && Objects.equals(t.userId, userId) && t.expiresAt != null && t.live(now))
-                .sorted(Comparator.comparing((Token t) -> t.issuedAt).thenComparing(t -> t.expiresAt))
+                .sorted(Comparator.comparing((Token t) -> t.issuedAt).thenComparingLong(t -> t.serial))
                 .toList();
         for (int i = 0; i < live.size() - MAX_LIVE_ACCESS_TOKENS; i++) {
             live.get(i).revoked = true;
@@ -837,6 +839,7 @@ public class SlackSimulator {
     private Token mint(Kind kind, String type, String clientId, String teamId, boolean org, String userId,
             String botUserId, List<String> scopes, String value, Instant issuedAt, Instant expiresAt) {
         Token t = new Token(value, kind, type, clientId, teamId, org, userId, botUserId, scopes, issuedAt, expiresAt);
+        t.serial = ++tokensMinted;
         tokens.put(value, t);
         count(kind == Kind.ACCESS ? "access_tokens_issued" : "refresh_tokens_issued");
         return t;

@@ -286,6 +286,25 @@ class SlackSimulatorTest {
         assertThat(map(sim.stats(), "live_user_access_tokens")).containsEntry("U0SIM0001", 2L);
     }
 
+    @Test
+    void theLiveLimitRevokesTheOldestTokenEvenWhenAllWereIssuedInTheSameSecond() {
+        // The clock does not move: the order of issue alone decides which token is the oldest.
+        String rt = refreshTokenOfNewGrant();
+        String previous = null;
+        for (int i = 0; i < 20; i++) {
+            Map<String, Object> pair = refresh(rt).body();
+            String access = (String) pair.get("access_token");
+            assertThat(sim.authTest(access).body()).as("the newest access token, refresh %d", i)
+                    .containsEntry("ok", true);
+            if (previous != null) {
+                assertThat(sim.authTest(previous).body()).as("the one before it, refresh %d", i)
+                        .containsEntry("ok", true);
+            }
+            previous = access;
+            rt = (String) pair.get("refresh_token");
+        }
+    }
+
     // ------------------------------------------------------------ Web API auth errors, revoke, postMessage
 
     @Test
