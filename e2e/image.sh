@@ -104,7 +104,7 @@ c=$(bah from scratch)
 bah copy "$c" "$root/" / >/dev/null
 bah config --user 185 --workingdir /deployments --port 8080 \
   --env JAVA_HOME=/opt/java/openjdk --env PATH=/opt/java/openjdk/bin:/usr/bin:/bin \
-  --env 'JAVA_TOOL_OPTIONS=-XX:MaxRAMPercentage=75 -XX:+ExitOnOutOfMemoryError' \
+  --env 'JAVA_TOOL_OPTIONS=-XX:MaxRAMPercentage=75 -XX:+ExitOnOutOfMemoryError' --env QUARKUS_HTTP_HOST=0.0.0.0 \
   --entrypoint '["java", "-jar", "/deployments/quarkus-run.jar"]' "$c"
 mkdir -p "$(dirname "$ARCHIVE")"
 rm -f "$ARCHIVE"

@@ -80,9 +80,9 @@ start_simulator() {
 # start_operator <port> <public url> <slack url> <kubeconfig> <log name> [extra env...]; sets $last_pid
 start_operator() {
   local port="$1" public="$2" slack="$3" kubeconfig="$4" name="$5"; shift 5
-  # The environment the chart's Deployment sets (helm/slack-token-operator/templates/deployment.yaml).
+  # The environment the chart's Deployment sets (helm/slack-token-operator/templates/deployment.yaml), but for the
+  # state-key Secret: chart and operator agree on its name by default.
   env KUBECONFIG="$kubeconfig" SLACK_OPERATOR_NAMESPACE="$opns" \
-    SLACK_OPERATOR_STATE_KEY_SECRET="$release-slack-token-operator-state-key" \
     SLACK_OPERATOR_PUBLIC_URL="$public" SLACK_OPERATOR_SLACK_BASE_URL="$slack" \
     SLACK_OPERATOR_SLACK_CLIENT_ID=1111.2222 SLACK_OPERATOR_SLACK_CLIENT_SECRET=sim-client-secret \
     SLACK_OPERATOR_SLACK_SIGNING_SECRET=sim-signing-secret "$@" \

@@ -27,6 +27,9 @@ start_operator "$op_port" "http://localhost:$op_port" "http://localhost:$sim_por
 
 check "the standalone simulator starts" wait_http "http://localhost:$sim_port/_sim/stats"
 check "the operator starts" wait_http "http://localhost:$op_port/q/health/live"
+listening="$(ss -ltnH "sport = :$op_port" | awk '{print $4}' | sort -u | tr '\n' ' ')"
+check "run from a checkout, the operator listens on the loopback interface only (${listening% })" \
+  test "${listening% }" = "127.0.0.1:$op_port"
 
 # 20 s tokens: the operator refreshes about every 10 s.
 curl -fs -X PUT -H 'content-type: application/json' -d '{"tokenLifetimeSeconds":20}' \
@@ -50,6 +53,9 @@ else fail "a browser with cookies completes consent and callback" "$page"; fi
 
 if k wait --for=jsonpath='{.status.conditions[?(@.type=="Ready")].status}'=True suc/slack-user -n "$ns" \
     --timeout=30s >/dev/null 2>&1; then ok "Ready=True after the callback"; else fail "Ready=True after the callback"; fi
+keys="$(k get secrets -n "$opns" -o name | grep state-key | tr '\n' ' ')"
+check "the operator signed with the chart's state key, by default name (${keys% })" \
+  test "${keys% }" = "secret/slack-token-operator-state-key"
 
 keys=$(k get secret slack-user -n "$ns" -o go-template='{{range $k, $v := .data}}{{$k}} {{end}}' 2>&1 || true)
 [ "$keys" = "access_token expires_at scope team_id token_type user_id " ] \

@@ -42,8 +42,9 @@ app.kubernetes.io/component: operator
 {{- default (printf "%s-slack-app" (include "sto.fullname" .)) .Values.slackApp.existingSecret -}}
 {{- end -}}
 
+{{/* The state-key Secret: the operator's default name unless set, so a checkout run against this install finds it. */}}
 {{- define "sto.stateKeySecret" -}}
-{{- printf "%s-state-key" (include "sto.fullname" .) -}}
+{{- .Values.stateKey.secretName | default "slack-token-operator-state-key" -}}
 {{- end -}}
 
 {{/* publicUrl: explicit, or https://<ingress.host>. */}}

@@ -19,6 +19,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 
+import dev.slacktokens.operator.config.OperatorConfig;
+import io.smallrye.config.WithDefault;
+
 /**
  * The Helm chart, rendered with the real helm (from the npm package the project's scripts install): lint, the
  * defaults and each optional feature, the RBAC and security settings that matter, schema rejections, and that the
@@ -132,6 +135,13 @@ class HelmChartIT {
         assertThat(stateKey.path("metadata").path("annotations").path("helm.sh/resource-policy").asText())
                 .isEqualTo("keep");
         assertThat(stateKey.path("data").path("key").asText()).hasSizeGreaterThanOrEqualTo(44);
+        // by the name the operator looks for by default, so an operator run from a checkout finds it too
+        String operatorDefault = OperatorConfig.class.getMethod("stateKeySecret").getAnnotation(WithDefault.class)
+                .value();
+        assertThat(stateKey.path("metadata").path("name").asText()).isEqualTo(operatorDefault);
+        assertThat(env.get("SLACK_OPERATOR_STATE_KEY_SECRET").path("value").asText()).isEqualTo(operatorDefault);
+        // the application listens on the loopback interface unless told otherwise; in a Pod it must not
+        assertThat(env.get("QUARKUS_HTTP_HOST").path("value").asText()).isEqualTo("0.0.0.0");
     }
 
     @Test
@@ -210,6 +220,8 @@ class HelmChartIT {
                 .endsWith("-simulator")).findFirst().orElseThrow();
         assertThat(sim.path("spec").path("template").path("spec").path("containers").get(0).path("args").toString())
                 .contains("-Dquarkus.profile=simulator");
+        assertThat(env(sim.path("spec").path("template").path("spec").path("containers").get(0))
+                .get("QUARKUS_HTTP_HOST").path("value").asText()).isEqualTo("0.0.0.0");
         JsonNode operator = kind(docs, "Deployment").stream().filter(d -> !d.path("metadata").path("name").asText()
                 .endsWith("-simulator")).findFirst().orElseThrow();
         assertThat(env(operator.path("spec").path("template").path("spec").path("containers").get(0))
