@@ -6,6 +6,10 @@
 #
 # Usage: e2e/image.sh [--import]      (after ./mvnw package; --import needs a running e2e/node.sh)
 #        e2e/image.sh --pause         only the node's pause image ($E2E_CACHE/images/pause-1.tar; node.sh calls it)
+#        e2e/image.sh --workload [--import]   only the example workload's image (deploy/examples/workload, after
+#                                     ./mvnw -f deploy/examples/workload/pom.xml package), built the same way:
+#                                     localhost/slack-token-operator-example/workload:0.1.0 ->
+#                                     deploy/examples/workload/target/workload-image.tar
 #   output: ${E2E_IMAGE_ARCHIVE:-target/slack-token-operator-image.tar}, image ${E2E_IMAGE:-localhost/slack-token-operator:e2e}
 #   also builds (cached) the workload image localhost/slack-token-operator-e2e/busybox:2 (busybox-static) used by the
 #   in-cluster suites: $E2E_CACHE/images/busybox-2.tar
@@ -61,13 +65,23 @@ C
   exit 0
 fi
 
-IMAGE="${E2E_IMAGE:-localhost/slack-token-operator:e2e}"
-ARCHIVE="${E2E_IMAGE_ARCHIVE:-$repo/target/slack-token-operator-image.tar}"
-app="$repo/target/quarkus-app"
-[ -f "$app/quarkus-run.jar" ] || { echo "image.sh: build first (./mvnw package -DskipTests)" >&2; exit 1; }
+workload=0
+[ "${1:-}" != --workload ] || { workload=1; shift; }
+if [ "$workload" = 1 ]; then
+  IMAGE=localhost/slack-token-operator-example/workload:0.1.0
+  app="$repo/deploy/examples/workload/target"
+  ARCHIVE="$app/workload-image.tar"
+  [ -f "$app/workload.jar" ] || { echo "image.sh: build first (./mvnw -f deploy/examples/workload/pom.xml package)" >&2; exit 1; }
+else
+  IMAGE="${E2E_IMAGE:-localhost/slack-token-operator:e2e}"
+  ARCHIVE="${E2E_IMAGE_ARCHIVE:-$repo/target/slack-token-operator-image.tar}"
+  app="$repo/target/quarkus-app"
+  [ -f "$app/quarkus-run.jar" ] || { echo "image.sh: build first (./mvnw package -DskipTests)" >&2; exit 1; }
+fi
 
 # Modules Quarkus, Netty, Fabric8 and Micrometer need (jdk.zipfs: the jar file system; jdk.management: GC
-# notifications for Micrometer; jdk.crypto.ec: TLS with EC keys).
+# notifications for Micrometer; jdk.crypto.ec: TLS with EC keys). The workload (Slack SDK, OkHttp, Gson) needs fewer
+# but shares this runtime: one jlink, one cache entry.
 MODULES=java.base,java.logging,java.naming,java.net.http,java.management,java.security.jgss,jdk.crypto.ec,java.sql,jdk.unsupported,jdk.zipfs,jdk.management,java.xml,java.desktop,jdk.crypto.cryptoki,java.instrument
 t0=$SECONDS
 
@@ -93,23 +107,40 @@ find "$root/opt/java/openjdk" -type f \( -name '*.so' -o -path '*/bin/*' \) -exe
   done
 # 64-bit loader at the path the binaries name
 [ -e "$root/lib64/ld-linux-x86-64.so.2" ] || { mkdir -p "$root/lib64"; cp -L /lib64/ld-linux-x86-64.so.2 "$root/lib64/"; }
-printf 'root:x:0:0:root:/root:/sbin/nologin\noperator:x:185:185:operator:/deployments:/sbin/nologin\n' >"$root/etc/passwd"
-printf 'root:x:0:\noperator:x:185:\n' >"$root/etc/group"
+# uid 185 "operator" (as the JVM base images), or 1000 "workload"
+user=operator uid=185
+[ "$workload" = 0 ] || { user=workload; uid=1000; }
+printf 'root:x:0:0:root:/root:/sbin/nologin\n%s:x:%s:%s:%s:/deployments:/sbin/nologin\n' "$user" "$uid" "$uid" "$user" >"$root/etc/passwd"
+printf 'root:x:0:\n%s:x:%s:\n' "$user" "$uid" >"$root/etc/group"
 printf 'hosts: files dns\n' >"$root/etc/nsswitch.conf"
 chmod 1777 "$root/tmp"
-cp -a "$app/lib" "$app/app" "$app/quarkus" "$app/quarkus-run.jar" "$root/deployments/"
-chown -R 185:185 "$root/deployments"
+if [ "$workload" = 1 ]; then
+  cp -a "$app/lib" "$app/workload.jar" "$root/deployments/"
+  jar=/deployments/workload.jar; env_extra=()
+else
+  cp -a "$app/lib" "$app/app" "$app/quarkus" "$app/quarkus-run.jar" "$root/deployments/"
+  jar=/deployments/quarkus-run.jar; env_extra=(--port 8080 --env QUARKUS_HTTP_HOST=0.0.0.0)
+fi
+chown -R "$uid:$uid" "$root/deployments"
 
 c=$(bah from scratch)
 bah copy "$c" "$root/" / >/dev/null
-bah config --user 185 --workingdir /deployments --port 8080 \
+bah config --user "$uid" --workingdir /deployments "${env_extra[@]}" \
   --env JAVA_HOME=/opt/java/openjdk --env PATH=/opt/java/openjdk/bin:/usr/bin:/bin \
-  --env 'JAVA_TOOL_OPTIONS=-XX:MaxRAMPercentage=75 -XX:+ExitOnOutOfMemoryError' --env QUARKUS_HTTP_HOST=0.0.0.0 \
-  --entrypoint '["java", "-jar", "/deployments/quarkus-run.jar"]' "$c"
+  --env 'JAVA_TOOL_OPTIONS=-XX:MaxRAMPercentage=75 -XX:+ExitOnOutOfMemoryError' \
+  --entrypoint "[\"java\", \"-jar\", \"$jar\"]" "$c"
 mkdir -p "$(dirname "$ARCHIVE")"
 rm -f "$ARCHIVE"
 bah commit --format oci "$c" "oci-archive:$ARCHIVE:$IMAGE" >/dev/null
 echo "image.sh: $IMAGE -> $ARCHIVE ($(du -m "$ARCHIVE" | cut -f1) MB) in $((SECONDS - t0)) s"
+
+if [ "$workload" = 1 ]; then
+  if [ "${1:-}" = --import ]; then
+    "$here/node.sh" import "$(realpath "$ARCHIVE")" >/dev/null
+    echo "image.sh: imported into the node"
+  fi
+  exit 0
+fi
 
 # The workload image for the in-cluster suites: busybox (sh, wget, sleep) from the Debian package, cached.
 bb="$E2E_CACHE/images/busybox-2.tar"

@@ -27,7 +27,8 @@ start_operator "$op_port" "http://localhost:$op_port" "http://localhost:$sim_por
 
 check "the standalone simulator starts" wait_http "http://localhost:$sim_port/_sim/stats"
 check "the operator starts" wait_http "http://localhost:$op_port/q/health/live"
-listening="$(ss -ltnH "sport = :$op_port" | awk '{print $4}' | sort -u | tr '\n' ' ')"
+# (a dual-stack JVM socket shows the IPv4 loopback address as [::ffff:127.0.0.1])
+listening="$(ss -ltnH "sport = :$op_port" | awk '{print $4}' | sed 's/^\[::ffff:\(.*\)\]/\1/' | sort -u | tr '\n' ' ')"
 check "run from a checkout, the operator listens on the loopback interface only (${listening% })" \
   test "${listening% }" = "127.0.0.1:$op_port"
 
