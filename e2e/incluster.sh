@@ -11,6 +11,8 @@ here="$(cd "$(dirname "$0")" && pwd)"
 repo="$(cd "$here/.." && pwd)"
 # shellcheck source=e2e/toolchain/env.sh
 source "$here/toolchain/env.sh"
+# shellcheck source=e2e/browser.sh
+source "$here/browser.sh"
 [ -n "${KUBECONFIG:-}" ] || { echo "incluster: KUBECONFIG not set (run inside e2e/node.sh exec)"; exit 2; }
 [ "$(readlink /proc/self/ns/net)" != "$(readlink /proc/1/ns/net)" ] || { echo "incluster: run inside e2e/node.sh exec"; exit 2; }
 
@@ -86,10 +88,7 @@ link=""
 for _ in $(seq 1 60); do link=$(k get suc c1 -n "$team" -o jsonpath='{.status.authorizeUrl}' 2>/dev/null || true); [ -n "$link" ] && break; sleep 0.5; done
 check "the connection publishes an authorize link on the Service's URL" sh -c "echo '$link' | grep -q '^http://localhost:$pf_port/oauth/start'"
 # A curl browser: the confirmation page (sets the flow cookie), its button, Slack's (simulated) consent, the callback.
-page=$(curl -s -c "$logs/cookies" -b "$logs/cookies" "$link" || true)
-state=$(grep -o 'name="state" value="[^"]*"' <<<"$page" | cut -d'"' -f4 || true)
-action=$(grep -o '<form method="post" action="[^"]*"' <<<"$page" | cut -d'"' -f4 || true)
-code=$(curl -s -L -o /dev/null -c "$logs/cookies" -b "$logs/cookies" --data-urlencode "state=$state" -w '%{http_code}' "$action" || echo 0)
+code=$(press_consent "$link" "$logs/cookies" | tail -1)
 check "consent through the Service and the simulator Pod: callback 200 (got $code)" test "$code" = 200
 check "the connection becomes Ready" k wait --for=condition=Ready suc/c1 -n "$team" --timeout=60s
 kill "${bg[-1]}" 2>/dev/null || true

@@ -4,6 +4,8 @@
 
 # shellcheck source=e2e/toolchain/env.sh
 source "$here/toolchain/env.sh"
+# shellcheck source=e2e/browser.sh
+source "$here/browser.sh"
 k() { "$KUBECTL" "$@"; }
 jar="$repo/target/quarkus-app/quarkus-run.jar"
 [ -f "$jar" ] || { echo "e2e: build first (./mvnw package)"; exit 1; }
@@ -89,18 +91,6 @@ start_operator() {
     java -Dquarkus.http.port="$port" -jar "$jar" >"$logs/$name.log" 2>&1 &
   last_pid=$!
   pids+=("$last_pid")
-}
-
-# press_consent <link> <cookie jar>: a curl browser opens the authorize link (the confirmation page, which sets the
-# flow cookie), presses its button (a POST of the form's hidden state) and follows Slack's consent to the callback;
-# prints the last page and, on a line of its own at the end, its HTTP status (0 if there was no form to press)
-press_consent() {
-  local page state action
-  page=$(curl -s -c "$2" -b "$2" "$1" || true)
-  state=$(grep -o 'name="state" value="[^"]*"' <<<"$page" | cut -d'"' -f4 || true)
-  action=$(grep -o '<form method="post" action="[^"]*"' <<<"$page" | cut -d'"' -f4 || true)
-  if [ -z "$state" ] || [ -z "$action" ]; then printf '%s\n0\n' "$page"; return; fi
-  curl -s -L -c "$2" -b "$2" --data-urlencode "state=$state" -w '\n%{http_code}' "$action" || printf '\n0\n'
 }
 
 # consent <connection> <namespace>: a curl browser with a cookie jar consents through the authorize link; prints
