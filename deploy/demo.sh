@@ -144,9 +144,10 @@ if [ "$show" = 1 ]; then
 
   step "4/6  Start the example workload: it posts as the user with the Slack SDK for Java"
   say "deploy/examples/workload: the Secret mounted as a directory; the program re-reads access_token when it changes."
-  "$KUBECTL" set env --local -f "$repo/deploy/examples/workload/workload.yaml" -o yaml \
-    SLACK_API_URL="$sim/api/" POST_EVERY_SECONDS=10 >"$work/workload-env.yaml"
-  "$KUBECTL" set image --local -f "$work/workload-env.yaml" -o yaml "post=$WORKLOAD_IMAGE" >"$work/workload.yaml"
+  sed "s|image: localhost/slack-token-operator-example/workload:0.1.0|image: $WORKLOAD_IMAGE|" \
+    "$repo/deploy/examples/workload/workload.yaml" >"$work/workload-image.yaml"
+  "$KUBECTL" set env --local -f "$work/workload-image.yaml" -o yaml SLACK_API_URL="$sim/api/" POST_EVERY_SECONDS=10 \
+    >"$work/workload.yaml"
   echo "   \$ kubectl apply -n $ns -f deploy/examples/workload/workload.yaml   (SLACK_API_URL: the simulator)"
   k apply -n "$ns" -f "$work/workload.yaml" | sed 's/^/     /'
   k rollout status deploy/post-as-user -n "$ns" --timeout=180s >/dev/null || die "the workload did not start"
