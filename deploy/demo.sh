@@ -184,6 +184,7 @@ if [ "$show" = 1 ]; then
   changes="$(grep -c 'token changed' <<<"$logs" || true)"
   stats="$(curl -s --connect-to "$release-simulator.$opns.svc:8080:127.0.0.1:18081" "$sim/_sim/stats")"
   stat() { python3 -c "import json,sys; print(json.loads(sys.argv[1]).get(sys.argv[2], 0))" "$stats" "$1"; }
+  sim_stats() { stats="$(curl -s --connect-to "$release-simulator.$opns.svc:8080:127.0.0.1:18081" "$sim/_sim/stats")"; stat "$1"; }
   echo
   say "workload: $posts posts accepted by Slack, $refused refused; it switched tokens $changes times"
   say "Slack (simulator): $(stat refreshes) refreshes, $(stat refresh_rejected) rejected, $(stat refresh_reuse_after_grace) refresh tokens reused after their grace period"
@@ -197,9 +198,12 @@ if [ "$show" = 1 ]; then
     exit "$failed"
   fi
   step "6/6  Clean up"
-  say "Deleting the connection revokes its tokens at Slack and removes its Secret (deletionPolicy Delete)."
+  say "Deleting the connection revokes its token at Slack and removes its Secrets (spec.deletionPolicy: Revoke, the default)."
   k delete deploy/post-as-user -n "$ns" --wait=false >/dev/null 2>&1 || true
+  revokes="$(sim_stats auth_revoke_calls)"
   cmd k delete suc slack-user -n "$ns" --timeout=60s
+  k wait --for=delete secret/slack-user -n "$ns" --timeout=60s >/dev/null 2>&1 || true
+  say "Slack (simulator): $(( $(sim_stats auth_revoke_calls) - revokes )) auth.revoke call(s); Secret slack-user: $(k get secret slack-user -n "$ns" -o name 2>/dev/null || echo gone)"
   cmd "$HELM" uninstall "$release" -n "$opns" --wait
   say "the chart keeps the CRD and the state key on uninstall (crds.keep, helm.sh/resource-policy): removed here"
   k delete crd slackuserconnections.slacktokens.dev --wait=false >/dev/null 2>&1 || true
