@@ -6,11 +6,13 @@ import java.util.EnumMap;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Stream;
 
 import dev.slacktokens.operator.api.v1alpha1.GoDuration;
+import dev.slacktokens.operator.api.v1alpha1.Reason;
 import dev.slacktokens.operator.api.v1alpha1.SlackUserConnection;
 import dev.slacktokens.operator.slack.ClientCredentials;
 import dev.slacktokens.operator.store.Labels;
@@ -25,7 +27,8 @@ import dev.slacktokens.operator.store.TokenPair;
  * <ol>
  * <li>an unusable spec or Slack app: {@link Plan.Invalid};</li>
  * <li>a re-authorization request not acted on yet: {@link Plan.Discard};</li>
- * <li>{@code spec.importFrom} and no store: {@link Plan.Import};</li>
+ * <li>{@code spec.importFrom} and no store: {@link Plan.Import}, unless this generation's import was refused for
+ * the token's identity ({@link Plan.Refused});</li>
  * <li>no live tokens: {@link Plan.AwaitConsent};</li>
  * <li>a pair due ({@link #due}), not yet tried in this pass, not queued for a rate-limit permit, and no Slack failure
  * in this pass: {@link Plan.Refresh}, the user pair first;</li>
@@ -93,6 +96,22 @@ final class Decision {
         }
     }
 
+    /**
+     * An import refused because the token belongs to another Slack user or workspace is not tried again at the same
+     * generation: Slack exchanges a legacy token once, so a second try could only answer token_already_exchanged and
+     * hide the reason. The refusal stands until the spec changes.
+     */
+    private static Optional<Plan> importRefusedForIdentity(SlackUserConnection c) {
+        var status = c.getStatus();
+        if (status == null || status.getConditions() == null
+                || !Objects.equals(status.getObservedGeneration(), c.getMetadata().getGeneration())) {
+            return Optional.empty();
+        }
+        return status.getConditions().stream()
+                .filter(x -> "Ready".equals(x.getType()) && Reason.IdentityMismatch.name().equals(x.getReason()))
+                .findFirst().map(x -> new Plan.Refused(Reason.IdentityMismatch, x.getMessage(), Optional.empty()));
+    }
+
     static Plan decide(Observed seen, Pass pass, Instant now) {
         SlackUserConnection c = seen.connection();
         if (!seen.problems().isEmpty() || seen.app().problem().isPresent()) {
@@ -106,7 +125,7 @@ final class Decision {
             return new Plan.Discard(reauthorize.get());
         }
         if (seen.store().isEmpty() && c.getSpec().getImportFrom() != null) {
-            return new Plan.Import();
+            return importRefusedForIdentity(c).orElseGet(Plan.Import::new);
         }
         Optional<Instant> link = Optional.of(now.plus(seen.linkRecheck()));
         if (seen.store().flatMap(StoreState::tokens).isEmpty()) {

@@ -15,11 +15,13 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
+import dev.slacktokens.operator.api.v1alpha1.Condition;
 import dev.slacktokens.operator.api.v1alpha1.Reason;
 import dev.slacktokens.operator.api.v1alpha1.SecretKeyRef;
 import dev.slacktokens.operator.api.v1alpha1.ImportFrom;
 import dev.slacktokens.operator.api.v1alpha1.SlackUserConnection;
 import dev.slacktokens.operator.api.v1alpha1.SlackUserConnectionSpec;
+import dev.slacktokens.operator.api.v1alpha1.SlackUserConnectionStatus;
 import dev.slacktokens.operator.slack.ClientCredentials;
 import dev.slacktokens.operator.slack.SlackApiException;
 import dev.slacktokens.operator.slack.SlackPermanentException;
@@ -62,28 +64,30 @@ class DecisionTest {
 
     /** One row: the connection's spec and annotations, its store, the pass so far, now. */
     record Given(Map<String, String> annotations, UnaryOperator<SlackUserConnectionSpec> spec, List<String> problems,
-            Decision.App app, Optional<StoreState> store, Decision.Pass pass, Instant now) {
+            Decision.App app, Optional<StoreState> store, Decision.Pass pass, Instant now,
+            Optional<Condition> lastReady) {
 
         Given annotated(String key, String value) {
             Map<String, String> a = new HashMap<>(annotations);
             a.put(key, value);
-            return new Given(a, spec, problems, app, store, pass, now);
+            return new Given(a, spec, problems, app, store, pass, now, lastReady);
         }
 
         Given spec(UnaryOperator<SlackUserConnectionSpec> change) {
-            return new Given(annotations, s -> change.apply(spec.apply(s)), problems, app, store, pass, now);
+            return new Given(annotations, s -> change.apply(spec.apply(s)), problems, app, store, pass, now,
+                    lastReady);
         }
 
         Given problems(String... p) {
-            return new Given(annotations, spec, List.of(p), app, store, pass, now);
+            return new Given(annotations, spec, List.of(p), app, store, pass, now, lastReady);
         }
 
         Given app(Decision.App a) {
-            return new Given(annotations, spec, problems, a, store, pass, now);
+            return new Given(annotations, spec, problems, a, store, pass, now, lastReady);
         }
 
         Given store(Optional<StoreState> s) {
-            return new Given(annotations, spec, problems, app, s, pass, now);
+            return new Given(annotations, spec, problems, app, s, pass, now, lastReady);
         }
 
         Given store(UnaryOperator<StoreState> change) {
@@ -91,11 +95,22 @@ class DecisionTest {
         }
 
         Given pass(Decision.Pass p) {
-            return new Given(annotations, spec, problems, app, store, p, now);
+            return new Given(annotations, spec, problems, app, store, p, now, lastReady);
+        }
+
+        /** The Ready condition the last pass wrote, at the connection's generation {@code generation}. */
+        Given lastReady(String reason, String message, long generation) {
+            Condition ready = new Condition();
+            ready.setType("Ready");
+            ready.setStatus("False");
+            ready.setReason(reason);
+            ready.setMessage(message);
+            ready.setObservedGeneration(generation);
+            return new Given(annotations, spec, problems, app, store, pass, now, Optional.of(ready));
         }
 
         Given at(Instant t) {
-            return new Given(annotations, spec, problems, app, store, pass, t);
+            return new Given(annotations, spec, problems, app, store, pass, t, lastReady);
         }
 
         SlackUserConnection connection() {
@@ -105,6 +120,12 @@ class DecisionTest {
             c.setMetadata(new ObjectMetaBuilder().withName("conn").withNamespace("team-a").withUid(UID)
                     .withGeneration(1L).withAnnotations(annotations).build());
             c.setSpec(spec.apply(s));
+            lastReady.ifPresent(ready -> {
+                SlackUserConnectionStatus status = new SlackUserConnectionStatus();
+                status.setObservedGeneration(ready.getObservedGeneration());
+                status.setConditions(List.of(ready));
+                c.setStatus(status);
+            });
             return c;
         }
 
@@ -136,7 +157,17 @@ class DecisionTest {
     static Given ready() {
         return new Given(Map.of(), s -> s, List.of(), APP,
                 Optional.of(stored(tokens(Optional.of(REFRESH), List.of("chat:write"), false))),
-                Decision.Pass.start(), NOW);
+                Decision.Pass.start(), NOW, Optional.empty());
+    }
+
+    /** spec.importFrom and no store yet. */
+    static Given importing() {
+        return ready().store(Optional.empty()).spec(s -> {
+            ImportFrom from = new ImportFrom();
+            from.setSecretRef(new SecretKeyRef());
+            s.setImportFrom(from);
+            return s;
+        });
     }
 
     static Given withBot() {
@@ -169,12 +200,14 @@ class DecisionTest {
                 row("a re-authorization request already acted on: no Discard", ready().annotated(
                         Labels.REAUTHORIZE_REQUEST, "r1").store(s -> s.reauthorizeHandled("r1")), "Project next="
                                 + due),
-                row("importFrom and no store: Import", ready().store(Optional.empty()).spec(s -> {
-                    ImportFrom from = new ImportFrom();
-                    from.setSecretRef(new SecretKeyRef());
-                    s.setImportFrom(from);
-                    return s;
-                }), "Import"),
+                row("importFrom and no store: Import", importing(), "Import"),
+                row("importFrom, no store, this generation's import refused for identity: the refusal stands",
+                        importing().lastReady("IdentityMismatch", "belongs to U2", 1),
+                        "Refused(IdentityMismatch: belongs to U2) next=never"),
+                row("importFrom, no store, an identity refusal of an earlier generation: Import again",
+                        importing().lastReady("IdentityMismatch", "belongs to U2", 0), "Import"),
+                row("importFrom, no store, another refusal (the Secret was missing): Import again",
+                        importing().lastReady("InvalidSpec", "Secret legacy is missing", 1), "Import"),
                 row("importFrom with a store: no Import, the store is used", ready().spec(s -> {
                     s.setImportFrom(new ImportFrom());
                     return s;
@@ -338,6 +371,9 @@ class DecisionTest {
         }
         if (plan instanceof Plan.Refresh p) {
             return "Refresh(" + p.pair() + p.manualRequest().map(m -> ", " + m).orElse("") + ")";
+        }
+        if (plan instanceof Plan.Refused p) {
+            return "Refused(" + p.reason() + ": " + p.message() + ")" + next(p);
         }
         if (plan instanceof Plan.Discard p) {
             return "Discard(" + p.request() + ")";

@@ -147,6 +147,33 @@ class LifecycleTest extends OperatorTestBase {
     }
 
     @Test
+    void anImportOfAnotherUsersTokenIsRefusedOnceAndTheRefusalStands() {
+        String legacy = given().baseUri(OperatorProfile.BASE).contentType("application/json")
+                .body(Map.of("userId", "U0SIM0001")).post("/_sim/legacy-tokens").then().statusCode(200).extract()
+                .path("token");
+        client.resource(new SecretBuilder().withNewMetadata().withName("legacy3").withNamespace(ns).endMetadata()
+                .addToData("token", java.util.Base64.getEncoder().encodeToString(legacy.getBytes())).build()).create();
+        SlackUserConnectionSpec spec = spec("chat:write");
+        spec.setUser("U0OTHER01");
+        ImportFrom importFrom = new ImportFrom();
+        importFrom.setSecretRef(new SecretKeyRef("legacy3", "token"));
+        spec.setImportFrom(importFrom);
+        Object callsBefore = simStat("oauth_v2_exchange_calls");
+        SlackUserConnection c = create("someone-else", spec);
+        assertThat(readyMessage(awaitReady(c, false, "IdentityMismatch"))).contains("U0SIM0001");
+        // Slack exchanges a legacy token once: another pass must not try again and replace the reason
+        client.resource(get(c)).edit(x -> {
+            x.getMetadata().getAnnotations().put("example.com/touched", "1");
+            return x;
+        });
+        await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(5))
+                .untilAsserted(() -> assertReady(c, false, "IdentityMismatch"));
+        assertThat(simStat("oauth_v2_exchange_calls")).as("one exchange call")
+                .isEqualTo(callsBefore == null ? 1 : (Integer) callsBefore + 1);
+        assertThat(storeSecret(c)).isNull();
+    }
+
+    @Test
     void importForAnAppWithoutRotationSaysSo() {
         String legacy = given().baseUri(OperatorProfile.BASE).contentType("application/json")
                 .body(Map.of("userId", "U0SIM0001")).post("/_sim/legacy-tokens").then().statusCode(200).extract()
