@@ -12,7 +12,8 @@ import io.micrometer.core.instrument.MeterRegistry;
 /**
  * The operator's Micrometer metrics (Prometheus at {@code /q/metrics}):
  * {@code slack_token_expiry_timestamp_seconds{namespace,name}}, {@code slack_token_refreshes_total{result}},
- * {@code slack_oauth_callbacks_total{result}}, {@code slack_events_total{type,result}} and
+ * {@code slack_oauth_callbacks_total{result}}, {@code slack_oauth_start_refusals_total{step,result}},
+ * {@code slack_events_total{type,result}} and
  * {@code slack_connections{reason}}.
  */
 @ApplicationScoped
@@ -37,6 +38,11 @@ public class OperatorMetrics {
 
     public void callback(String result) {
         registry.counter("slack.oauth.callbacks", "result", result).increment();
+    }
+
+    /** A refused step before Slack: {@code link} (the confirmation page) or {@code continue} (its button). */
+    public void startRefused(String step, String result) {
+        registry.counter("slack.oauth.start.refusals", "step", step, "result", result).increment();
     }
 
     public void event(String type, String result) {

@@ -106,7 +106,7 @@ public class OAuthResource {
                     .cookie(cookie(codec.cookieValue(state.nonce()), (int) StateCodec.STATE_VALIDITY.toSeconds()))
                     .build();
         } catch (Refusal.Failure f) {
-            return f.page();
+            return refusedBeforeSlack("link", f);
         }
     }
 
@@ -138,8 +138,19 @@ public class OAuthResource {
             return Response.seeOther(authorize.build())
                     .header("Cache-Control", "no-store").header("Referrer-Policy", "no-referrer").build();
         } catch (Refusal.Failure f) {
-            return f.page();
+            return refusedBeforeSlack("continue", f);
         }
+    }
+
+    /**
+     * A refusal on the confirmation page or its button: logged at INFO (a stale link is a normal thing for a user to
+     * open; the callback's refusals, after a consent, are WARN) and counted, then shown.
+     */
+    private Response refusedBeforeSlack(String step, Refusal.Failure f) {
+        LOG.infof("OAuth %s refused (%s): %s", "link".equals(step) ? "link" : "confirmation", f.refusal.label(),
+                f.describe());
+        metrics.startRefused(step, f.refusal.label());
+        return f.page();
     }
 
     @GET
@@ -184,7 +195,7 @@ public class OAuthResource {
                             + "You can close this page."))
                     .cookie(cookie("", 0)).build();
         } catch (Refusal.Failure f) {
-            LOG.warnf("OAuth callback for %s refused: %s", who, f.getMessage());
+            LOG.warnf("OAuth callback for %s refused (%s): %s", who, f.refusal.label(), f.describe());
             metrics.callback(f.refusal.label());
             return f.page();
         }

@@ -70,6 +70,11 @@ public enum Refusal {
             this.retryAfterSeconds = retryAfterSeconds;
         }
 
+        /** For a log line: the title and what happened, on one line (parts come from the request). */
+        String describe() {
+            return (refusal.title + ": " + message).replaceAll("\\p{Cntrl}", " ");
+        }
+
         Response page() {
             Response page = Pages.page(refusal.status, refusal.title, message, next);
             return retryAfterSeconds > 0 ? Response.fromResponse(page).header("Retry-After", retryAfterSeconds)

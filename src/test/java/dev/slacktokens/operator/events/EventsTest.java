@@ -128,12 +128,4 @@ class EventsTest extends OperatorTestBase {
         assertThat(metric("slack_token_expiry_timestamp_seconds{name=\"metered\",namespace=\"" + ns + "\"}"))
                 .isEqualTo((double) java.time.Instant.parse(get(c).getStatus().getExpiresAt()).getEpochSecond());
     }
-
-    /** The value of one series in the Prometheus text, or NaN when absent. */
-    double metric(String series) {
-        String text = given().baseUri(OperatorProfile.BASE).get("/q/metrics").then().statusCode(200).extract()
-                .asString();
-        return text.lines().filter(l -> l.startsWith(series + " ")).findFirst()
-                .map(l -> Double.parseDouble(l.substring(series.length() + 1).trim())).orElse(Double.NaN);
-    }
 }

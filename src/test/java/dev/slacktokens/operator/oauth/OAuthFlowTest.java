@@ -173,6 +173,25 @@ class OAuthFlowTest extends OperatorTestBase {
     }
 
     @Test
+    void refusalsBeforeSlackAreLoggedWithTheirCauseAndCounted() throws Exception {
+        String series = "slack_oauth_start_refusals_total{result=\"invalid_link\",step=\"link\"}";
+        double before = metric(series);
+        assertPage(new Browser().get(URI.create(OperatorProfile.BASE + "/oauth/start?c=not-a-link")), 400,
+                "Invalid authorize link");
+        assertThat(metric(series)).isEqualTo(Double.isNaN(before) ? 1 : before + 1);
+        String continueSeries = "slack_oauth_start_refusals_total{result=\"invalid_state\",step=\"continue\"}";
+        double continueBefore = metric(continueSeries);
+        HttpResponse<String> page = new Browser().post(URI.create(OperatorProfile.BASE + "/oauth/start"),
+                Map.of("state", "forged\nline"));
+        assertPage(page, 400, "Invalid OAuth state");
+        assertThat(metric(continueSeries)).isEqualTo(Double.isNaN(continueBefore) ? 1 : continueBefore + 1);
+        await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(
+                Files.readString(Path.of("target/test-logs/quarkus.log")))
+                .contains("OAuth link refused (invalid_link): Invalid authorize link: ")
+                .contains("OAuth confirmation refused (invalid_state): Invalid OAuth state: "));
+    }
+
+    @Test
     void expiredStateIsRefused() {
         SlackUserConnection c = create("late", spec("chat:write"));
         awaitAuthorizeUrl(c);

@@ -124,6 +124,14 @@ public abstract class OperatorTestBase {
         assertThat(page.headers().firstValue("Cache-Control")).contains("no-store");
     }
 
+    /** The value of one series in the Prometheus text, or NaN when absent. */
+    protected static double metric(String series) {
+        String text = given().baseUri(OperatorProfile.BASE).get("/q/metrics").then().statusCode(200).extract()
+                .asString();
+        return text.lines().filter(l -> l.startsWith(series + " ")).findFirst()
+                .map(l -> Double.parseDouble(l.substring(series.length() + 1).trim())).orElse(Double.NaN);
+    }
+
     protected static String readyMessage(SlackUserConnection c) {
         return c.getStatus().getConditions().stream().filter(x -> x.getType().equals("Ready")).findFirst()
                 .orElseThrow().getMessage();
