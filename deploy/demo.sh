@@ -244,7 +244,7 @@ bold "slack-token-operator demo: a local Kubernetes cluster with a node, the ope
 if [ -f "$STATE/node.env" ] && SLACK_TOKEN_OPERATOR_STATE="$STATE" "$e2e/node.sh" status >/dev/null 2>&1; then
   die "a demo cluster is still running (--keep): deploy/demo.sh --stop first"
 fi
-step "Build what it needs (cached: only the first run builds Kubernetes from source, ~15 min on 2 cores)"
+step "Build what it needs (cached: only the first run builds Kubernetes from source, ~8 min on 2 cores)"
 mkdir -p "$STATE.logs"
 missing="$("$e2e/toolchain/packages.sh" --check || true)"
 [ -z "$missing" ] || progress "Debian packages: $missing" "$STATE.logs/packages.log" "$e2e/toolchain/packages.sh"
