@@ -9,6 +9,9 @@
 #                                 and API server requests per refresh, Slack's limit (simulator and operator) raised
 #   bench/run.sh limit N          N tokens due at once under Slack's 600/min on oauth.v2.access: share of the limit
 #                                 used, and 429s drawn from Slack
+#   bench/run.sh failover N       two operators with the chart's Lease timings, N tokens coming due together; the
+#                                 leader killed with -9 5 s before: Lease takeover, first and last refresh by the
+#                                 new leader, counted from the kill
 #
 # The operator runs as the chart runs it: its JVM options (-XX:MaxRAMPercentage=75) with a 512 MiB memory limit
 # (-XX:MaxRAM=512m stands in for the container's cgroup limit).
@@ -148,17 +151,80 @@ mass() {
   api_delta "$logs/api.before" "$logs/api.after" "$n" | tee -a "$out"
 }
 
+# cold_start: starts the operator (no connection yet) and sets $ready_s, the seconds until its readiness probe answers
+# UP (as the chart's probes see it: Quarkus up, the Lease taken, the controller's informers synced)
+cold_start() {
+  local t0; t0=$(date +%s.%N)
+  operator_up
+  for _ in $(seq 1 600); do curl -fs -o /dev/null "http://localhost:$op_port/q/health/ready" && break; sleep 0.1; done
+  ready_s=$(python3 -c "import time; print(f'{time.time()-$t0:.1f}')")
+}
+
+# failover <n>: two operators (A, B) with the chart's Lease timings (15 s / 10 s / 2 s) and refreshBefore 30 s (the
+# jitter then spreads the n refreshes over at most 1.5 s); n connections whose tokens all come due shortly after
+# both operators have settled; the Lease holder is killed with -9 5 s before the first refreshAt. Measures, from the
+# kill: the other operator holding the Lease, its first refresh, all n refreshed. Sets $first.
+failover() {
+  local n="$1" ns="failover-$1" due_in leader victim t_kill base at wait_s t_lease="" t_first="" now_n
+  due_in=$((30 + 40 + n / 20))
+  python3 "$bench/seed.py" --state "$SLACK_TOKEN_OPERATOR_STATE" --namespace "$ns" --count "$n" \
+    --sim-port "$sim_port" --prefix "U0FO${n}X" --expires-in "$due_in" | tee -a "$out"
+  sim PUT /_sim/settings "$unlimited"
+  local ports=() pids_fo=()
+  for id in a b; do
+    ports+=("$(free_port)")
+    start_operator "${ports[-1]}" "http://localhost:${ports[-1]}" "http://localhost:$sim_port" \
+      "$logs/operator.kubeconfig" "failover-$id" JAVA_TOOL_OPTIONS="${jvm_opts[*]}" \
+      SLACK_OPERATOR_LEADER_ELECTION_IDENTITY="bench-$id" SLACK_OPERATOR_REFRESH_BEFORE=30s \
+      SLACK_OPERATOR_SLACK_OAUTH_ACCESS_PER_MINUTE=100000000
+    pids_fo+=("$last_pid")
+  done
+  wait_ready "$ns" "$n" 600 >/dev/null
+  leader="$(k get lease slack-token-operator -n "$opns" -o jsonpath='{.spec.holderIdentity}')"
+  if [ "$leader" = bench-a ]; then victim="${pids_fo[0]}"; else victim="${pids_fo[1]}"; fi
+  at="$(k get suc -n "$ns" -o jsonpath='{range .items[*]}{.status.refreshAt}{"\n"}{end}' | sort | awk 'NR == 1')"
+  wait_s=$(( $(date -d "$at" +%s) - $(date +%s) - 5 ))
+  [ "$wait_s" -gt 0 ] || { say "failover N=$n: not settled before the tokens came due (raise due_in)"; first=timeout; return; }
+  sleep "$wait_s"
+  base=$(sim_stat refreshes)
+  t_kill=$(date +%s.%N); kill -9 "$victim"; { wait "$victim"; } 2>/dev/null || true
+  while :; do
+    local el; el=$(python3 -c "import time; print(f'{time.time()-$t_kill:.1f}')")
+    if [ -z "$t_lease" ]; then
+      local h; h="$(k get lease slack-token-operator -n "$opns" -o jsonpath='{.spec.holderIdentity}' 2>/dev/null || true)"
+      [ -z "$h" ] || [ "$h" = "$leader" ] || t_lease=$el
+    fi
+    now_n=$(sim_stat refreshes)
+    [ -n "$t_first" ] || [ "$now_n" -le "$base" ] || t_first=$el
+    [ "$now_n" -lt $((base + n)) ] || break
+    python3 -c "import sys; sys.exit(0 if $el < 300 else 1)" || { t_first=${t_first:-timeout}; break; }
+    sleep 0.2
+  done
+  first=$t_first
+  say "failover N=$n: leader $leader killed with -9 5 s before the first of $n tokens came due: Lease taken over" \
+    "after ${t_lease:-?} s (lease duration 15 s), first refresh by the new leader after ${t_first} s, all $n" \
+    "refreshed after ${el} s (target: first refresh within 20 s); reused refresh tokens after grace:" \
+    "$(sim_stat refresh_reuse_after_grace), rejected: $(sim_stat refresh_rejected)"
+  for p in "${pids_fo[@]}"; do kill "$p" 2>/dev/null || true; done
+  wait "${pids_fo[@]}" 2>/dev/null || true
+}
+
 case "$mode" in
   smoke)
-    operator_up; sleep 8
-    say "scale N=0: RSS $(rss_mib) MiB, heap after GC $(heap_mib) MiB"; operator_down
+    cold_start; sleep 8
+    say "scale N=0: ready ${ready_s} s after the JVM started; RSS $(rss_mib) MiB, heap after GC $(heap_mib) MiB"; operator_down
     scale 50
     mass 50 120
     [ "$span" != timeout ] || { echo "bench smoke: refreshes did not complete"; exit 1; }
+    failover 20
+    [ "$first" != timeout ] || { echo "bench smoke: no refresh after the failover"; exit 1; }
+    ;;
+  failover)
+    failover "${1:?failover N}"
     ;;
   scale)
-    operator_up; sleep 8
-    say "scale N=0: RSS $(rss_mib) MiB, heap after GC $(heap_mib) MiB"; operator_down
+    cold_start; sleep 8
+    say "scale N=0: ready ${ready_s} s after the JVM started; RSS $(rss_mib) MiB, heap after GC $(heap_mib) MiB"; operator_down
     for n in "$@"; do scale "$n"; done
     last="${*: -1}"
     python3 "$bench/seed.py" --state "$SLACK_TOKEN_OPERATOR_STATE" --namespace unrelated --unrelated "$last" \
@@ -185,6 +251,6 @@ case "$mode" in
       "429s drawn from Slack: $(( $(sim_stat rate_limited) - limited ))"
     operator_down
     ;;
-  *) echo "usage: bench/run.sh smoke | scale N [N...] | mass N | limit N"; exit 2 ;;
+  *) echo "usage: bench/run.sh smoke | scale N [N...] | mass N | limit N | failover N"; exit 2 ;;
 esac
 say "results: $out"

@@ -8,6 +8,7 @@ usage: seed.py --state DIR --namespace NS --count N --sim-port P [--due] [--pref
   --due: the stores say the tokens were issued 12 h ago and expire in 1 min, so every one is due at once
   --unrelated N: instead, create N Secrets and N ConfigMaps (not the operator's) in NS
   --make-due: instead, make every token store of NS's connections say its token is due now (an outage ended)
+  --expires-in S: the stores say the tokens expire S seconds from now (issued 12 h before that)
 """
 import argparse
 import base64
@@ -101,6 +102,7 @@ def main():
     p.add_argument("--due", action="store_true")
     p.add_argument("--unrelated", type=int, default=0)
     p.add_argument("--make-due", action="store_true")
+    p.add_argument("--expires-in", type=int, default=0)
     p.add_argument("--threads", type=int, default=4)
     a = p.parse_args()
     api = Api(a.state)
@@ -142,6 +144,9 @@ def main():
     issued = now - datetime.timedelta(hours=12) if a.due else now
     lifetime = datetime.timedelta(minutes=1) if a.due else datetime.timedelta(seconds=grants[0]["expires_in"])
     expires = (now + lifetime) if a.due else (issued + lifetime)
+    if a.expires_in:
+        expires = now + datetime.timedelta(seconds=a.expires_in)
+        issued = expires - datetime.timedelta(hours=12)
 
     def store(pair):
         name, grant = pair
