@@ -9,6 +9,7 @@
 #                                 and API server requests per refresh, Slack's limit (simulator and operator) raised
 #   bench/run.sh limit N          N tokens due at once under Slack's 600/min on oauth.v2.access: share of the limit
 #                                 used, and 429s drawn from Slack
+#   bench/run.sh latency M        M consents, one at a time: the callback's handling time without Slack's (p50/p99)
 #   bench/run.sh failover N       two operators with the chart's Lease timings, N tokens coming due together; the
 #                                 leader killed with -9 5 s before: Lease takeover, first and last refresh by the
 #                                 new leader, counted from the kill
@@ -25,7 +26,8 @@ export SLACK_TOKEN_OPERATOR_STATE="${SLACK_TOKEN_OPERATOR_STATE:-/tmp/slack-toke
 "$here/cluster.sh" start >/dev/null
 # shellcheck source=e2e/lib.sh
 source "$here/lib.sh"
-trap 'pod_cleanup; "$here/cluster.sh" stop >/dev/null 2>&1 || true' EXIT
+# the operators' and simulator's logs are kept only when the run failed
+trap 'rc=$?; pod_cleanup; "$here/cluster.sh" stop >/dev/null 2>&1 || true; [ "$rc" != 0 ] || rm -rf "$logs"' EXIT
 export KUBECONFIG="$SLACK_TOKEN_OPERATOR_STATE/admin.kubeconfig"
 pki="$SLACK_TOKEN_OPERATOR_STATE/pki"
 api="$(sed -n 's|^E2E_APISERVER_URL=||p' "$SLACK_TOKEN_OPERATOR_STATE/cluster.env")"
@@ -160,6 +162,27 @@ cold_start() {
   ready_s=$(python3 -c "import time; print(f'{time.time()-$t0:.1f}')")
 }
 
+# latency <m>: m connections without tokens; one at a time, a browser goes through the link, the confirmation page and
+# the simulator's consent, then the callback alone is timed from the operator's own metrics (bench/callbacks.py)
+latency() {
+  local m="$1" ns="latency-$1" linked
+  k create namespace "$ns" >/dev/null
+  for i in $(seq 1 "$m"); do
+    printf -- '---\napiVersion: slacktokens.dev/v1alpha1\nkind: SlackUserConnection\nmetadata: {name: c%04d}\nspec: {userScopes: [chat:write]}\n' "$i"
+  done | k apply -n "$ns" -f - >/dev/null
+  operator_up
+  for _ in $(seq 1 300); do
+    linked=$(k get suc -n "$ns" -o jsonpath='{range .items[*]}{.status.authorizeUrl}{"\n"}{end}' 2>/dev/null | grep -c . || true)
+    [ "$linked" -lt "$m" ] || break
+    sleep 1
+  done
+  local result
+  result=$(python3 "$bench/callbacks.py" --operator "http://localhost:$op_port" --namespace "$ns" --kubectl "$KUBECTL") \
+    || { echo "bench latency: $result"; exit 1; }
+  say "latency M=$m: $result"
+  operator_down
+}
+
 # failover <n>: two operators (A, B) with the chart's Lease timings (15 s / 10 s / 2 s) and refreshBefore 30 s (the
 # jitter then spreads the n refreshes over at most 1.5 s); n connections whose tokens all come due shortly after
 # both operators have settled; the Lease holder is killed with -9 5 s before the first refreshAt. Measures, from the
@@ -218,6 +241,10 @@ case "$mode" in
     [ "$span" != timeout ] || { echo "bench smoke: refreshes did not complete"; exit 1; }
     failover 20
     [ "$first" != timeout ] || { echo "bench smoke: no refresh after the failover"; exit 1; }
+    latency 20
+    ;;
+  latency)
+    latency "${1:?latency M}"
     ;;
   failover)
     failover "${1:?failover N}"
@@ -251,6 +278,6 @@ case "$mode" in
       "429s drawn from Slack: $(( $(sim_stat rate_limited) - limited ))"
     operator_down
     ;;
-  *) echo "usage: bench/run.sh smoke | scale N [N...] | mass N | limit N | failover N"; exit 2 ;;
+  *) echo "usage: bench/run.sh smoke | scale N [N...] | mass N | limit N | failover N | latency M"; exit 2 ;;
 esac
 say "results: $out"
