@@ -102,14 +102,10 @@ final class Decision {
      * hide the reason. The refusal stands until the spec changes.
      */
     private static Optional<Plan> importRefusedForIdentity(SlackUserConnection c) {
-        var status = c.getStatus();
-        if (status == null || status.getConditions() == null
-                || !Objects.equals(status.getObservedGeneration(), c.getMetadata().getGeneration())) {
-            return Optional.empty();
-        }
-        return status.getConditions().stream()
-                .filter(x -> "Ready".equals(x.getType()) && Reason.IdentityMismatch.name().equals(x.getReason()))
-                .findFirst().map(x -> new Plan.Refused(Reason.IdentityMismatch, x.getMessage(), Optional.empty()));
+        return ReadyCondition.get(c.getStatus())
+                .filter(ready -> Reason.IdentityMismatch.name().equals(ready.getReason())
+                        && Objects.equals(ready.getObservedGeneration(), c.getMetadata().getGeneration()))
+                .map(ready -> new Plan.Refused(Reason.IdentityMismatch, ready.getMessage(), Optional.empty()));
     }
 
     static Plan decide(Observed seen, Pass pass, Instant now) {
