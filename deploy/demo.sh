@@ -130,9 +130,11 @@ if [ "$show" = 1 ]; then
   step "3/6  Consent, as the user's browser would"
   port_forward "$release" 18080 80
   port_forward "$release-simulator" 18081 8080
+  # curl reaches the simulator's Service name through its port-forward (the browser's view, in any cluster)
+  to_sim=(--connect-to "$release-simulator.$opns.svc:8080:127.0.0.1:18081")
   say "Confirmation page (sets a flow cookie) → Slack's consent screen → back to /oauth/callback."
   say "(The simulator is the Slack workspace \"Simulated Workspace\" and its user U0SIM0001 consents.)"
-  out="$(press_consent "$link" "$work/cookies" --connect-to "$release-simulator.$opns.svc:8080:127.0.0.1:18081")"
+  out="$(press_consent "$link" "$work/cookies" "${to_sim[@]}")"
   code="$(tail -1 <<<"$out")"
   title="$(grep -o '<title>[^<]*' <<<"$out" | sed 's/<title>//' | head -1)"
   [ "$code" = 200 ] || die "the callback answered $code: $title"
@@ -182,9 +184,10 @@ if [ "$show" = 1 ]; then
   posts="$(grep -c ' posted ts=' <<<"$logs" || true)"
   refused="$(grep -c 'Slack refused' <<<"$logs" || true)"
   changes="$(grep -c 'token changed' <<<"$logs" || true)"
-  stats="$(curl -s --connect-to "$release-simulator.$opns.svc:8080:127.0.0.1:18081" "$sim/_sim/stats")"
+  # fetch_stats reads the simulator's counters once; stat <name> is one of them
+  fetch_stats() { stats="$(curl -s "${to_sim[@]}" "$sim/_sim/stats")"; }
   stat() { python3 -c "import json,sys; print(json.loads(sys.argv[1]).get(sys.argv[2], 0))" "$stats" "$1"; }
-  sim_stats() { stats="$(curl -s --connect-to "$release-simulator.$opns.svc:8080:127.0.0.1:18081" "$sim/_sim/stats")"; stat "$1"; }
+  fetch_stats
   echo
   say "workload: $posts posts accepted by Slack, $refused refused; it switched tokens $changes times"
   say "Slack (simulator): $(stat refreshes) refreshes, $(stat refresh_rejected) rejected, $(stat refresh_reuse_after_grace) refresh tokens reused after their grace period"
@@ -200,10 +203,11 @@ if [ "$show" = 1 ]; then
   step "6/6  Clean up"
   say "Deleting the connection revokes its token at Slack and removes its Secrets (spec.deletionPolicy: Revoke, the default)."
   k delete deploy/post-as-user -n "$ns" --wait=false >/dev/null 2>&1 || true
-  revokes="$(sim_stats auth_revoke_calls)"
+  fetch_stats; revokes="$(stat auth_revoke_calls)"
   cmd k delete suc slack-user -n "$ns" --timeout=60s
   k wait --for=delete secret/slack-user -n "$ns" --timeout=60s >/dev/null 2>&1 || true
-  say "Slack (simulator): $(( $(sim_stats auth_revoke_calls) - revokes )) auth.revoke call(s); Secret slack-user: $(k get secret slack-user -n "$ns" -o name 2>/dev/null || echo gone)"
+  fetch_stats
+  say "Slack (simulator): $(( $(stat auth_revoke_calls) - revokes )) auth.revoke call(s); Secret slack-user: $(k get secret slack-user -n "$ns" -o name 2>/dev/null || echo gone)"
   cmd "$HELM" uninstall "$release" -n "$opns" --wait
   say "the chart keeps the CRD and the state key on uninstall (crds.keep, helm.sh/resource-policy): removed here"
   k delete crd slackuserconnections.slacktokens.dev --wait=false >/dev/null 2>&1 || true
