@@ -13,7 +13,6 @@ import java.nio.file.WatchService;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
-import java.util.function.BiConsumer;
 
 /**
  * The token files of a Secret volume, re-read when they change.
@@ -46,17 +45,17 @@ final class TokenFile {
     }
 
     private final Path dir;
-    private final BiConsumer<String, Object[]> log;
+    private final Logger log;
     private volatile Token current;
 
-    private TokenFile(Path dir, BiConsumer<String, Object[]> log) {
+    private TokenFile(Path dir, Logger log) {
         this.dir = dir;
         this.log = log;
     }
 
     /** Reads the token now and keeps it current from a daemon thread watching the directory. */
     static TokenFile watch(Path dir, Logger log) throws InterruptedException {
-        TokenFile file = new TokenFile(dir, log::log);
+        TokenFile file = new TokenFile(dir, log);
         while (file.reload() == null) {
             log.log("waiting for %s/access_token", dir);
             Thread.sleep(2000);
@@ -94,7 +93,7 @@ final class TokenFile {
         } catch (NoSuchFileException e) {
             return current;
         } catch (IOException e) {
-            log.accept("could not read %s: %s", new Object[] { dir.resolve("access_token"), e.getMessage() });
+            log.log("could not read %s: %s", dir.resolve("access_token"), e.getMessage());
             return current;
         }
         Token before = current;
@@ -103,8 +102,8 @@ final class TokenFile {
         }
         if (before == null || !before.accessToken().equals(read.accessToken())) {
             current = read;
-            log.accept(before == null ? "token %s of %s, expires %s" : "token changed: now %s of %s, expires %s",
-                    new Object[] { read.fingerprint(), read.userId(), read.expiresAt() });
+            log.log(before == null ? "token %s of %s, expires %s" : "token changed: now %s of %s, expires %s",
+                    read.fingerprint(), read.userId(), read.expiresAt());
         }
         return current;
     }
@@ -121,7 +120,7 @@ final class TokenFile {
                 key.pollEvents();
                 reload();
                 if (!key.reset()) {
-                    log.accept("%s is gone; the token is no longer followed", new Object[] { dir });
+                    log.log("%s is gone; the token is no longer followed", dir);
                     return;
                 }
             }
