@@ -162,6 +162,13 @@ cold_start() {
   ready_s=$(python3 -c "import time; print(f'{time.time()-$t0:.1f}')")
 }
 
+# scale_zero: the operator alone: cold start, then RSS and heap once settled
+scale_zero() {
+  cold_start; sleep 8
+  say "scale N=0: ready ${ready_s} s after the JVM started; RSS $(rss_mib) MiB, heap after GC $(heap_mib) MiB"
+  operator_down
+}
+
 # latency <m>: m connections without tokens; one at a time, a browser goes through the link, the confirmation page and
 # the simulator's consent, then the callback alone is timed from the operator's own metrics (bench/callbacks.py)
 latency() {
@@ -203,7 +210,7 @@ failover() {
     pids_fo+=("$last_pid")
   done
   wait_ready "$ns" "$n" 600 >/dev/null
-  leader="$(k get lease slack-token-operator -n "$opns" -o jsonpath='{.spec.holderIdentity}')"
+  leader="$(lease_holder)"
   if [ "$leader" = bench-a ]; then victim="${pids_fo[0]}"; else victim="${pids_fo[1]}"; fi
   at="$(k get suc -n "$ns" -o jsonpath='{range .items[*]}{.status.refreshAt}{"\n"}{end}' | sort | awk 'NR == 1')"
   wait_s=$(( $(date -d "$at" +%s) - $(date +%s) - 5 ))
@@ -214,7 +221,7 @@ failover() {
   while :; do
     local el; el=$(python3 -c "import time; print(f'{time.time()-$t_kill:.1f}')")
     if [ -z "$t_lease" ]; then
-      local h; h="$(k get lease slack-token-operator -n "$opns" -o jsonpath='{.spec.holderIdentity}' 2>/dev/null || true)"
+      local h; h="$(lease_holder)"
       [ -z "$h" ] || [ "$h" = "$leader" ] || t_lease=$el
     fi
     now_n=$(sim_stat refreshes)
@@ -234,8 +241,7 @@ failover() {
 
 case "$mode" in
   smoke)
-    cold_start; sleep 8
-    say "scale N=0: ready ${ready_s} s after the JVM started; RSS $(rss_mib) MiB, heap after GC $(heap_mib) MiB"; operator_down
+    scale_zero
     scale 50
     mass 50 120
     [ "$span" != timeout ] || { echo "bench smoke: refreshes did not complete"; exit 1; }
@@ -250,8 +256,7 @@ case "$mode" in
     failover "${1:?failover N}"
     ;;
   scale)
-    cold_start; sleep 8
-    say "scale N=0: ready ${ready_s} s after the JVM started; RSS $(rss_mib) MiB, heap after GC $(heap_mib) MiB"; operator_down
+    scale_zero
     for n in "$@"; do scale "$n"; done
     last="${*: -1}"
     python3 "$bench/seed.py" --state "$SLACK_TOKEN_OPERATOR_STATE" --namespace unrelated --unrelated "$last" \

@@ -23,6 +23,8 @@ summary() {
   find "$logs" -mindepth 1 ! -name '*.pid' -delete 2>/dev/null || true
 }
 
+# lease_holder: the identity in the operator's leader Lease (empty if none)
+lease_holder() { k get lease slack-token-operator -n "$opns" -o jsonpath='{.spec.holderIdentity}' 2>/dev/null || true; }
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 wait_http() { for _ in $(seq 1 120); do curl -fs "$1" >/dev/null 2>&1 && return 0; sleep 0.5; done; return 1; }
 

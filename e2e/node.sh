@@ -19,7 +19,8 @@
 #        node.sh import <oci-archive>   import an image into the node's containerd (namespace k8s.io)
 #   state dir: ${SLACK_TOKEN_OPERATOR_STATE:-/tmp/slack-token-operator-node} (control plane in $STATE/cp)
 #   after start: $STATE/node.env (KUBECONFIG, HOLDER, ...); kubectl works only through `node.sh exec`
-#   needs root and the Debian packages containerd runc containernetworking-plugins iptables (see .ci/run)
+#   needs root and the Debian packages containerd runc containernetworking-plugins iptables
+#   (e2e/toolchain/packages.sh installs them)
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 # shellcheck source=e2e/toolchain/env.sh
