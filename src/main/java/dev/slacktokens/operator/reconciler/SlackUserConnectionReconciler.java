@@ -95,7 +95,7 @@ public class SlackUserConnectionReconciler implements Reconciler<SlackUserConnec
                 c.getStatus() == null ? null : c.getStatus().getAuthorizeUrl(), authorizations)) : Optional.empty();
         SlackUserConnectionStatus next = StatusBuilder.build(c, end, pass, link,
                 config.slack().oauthAccessPerMinute(), clock.instant());
-        transitions.record(c, next, !pass.refreshed().isEmpty());
+        transitions.record(c, next);
         boolean changed = !Objects.equals(Serialization.asJson(c.getStatus()), Serialization.asJson(next));
         c.setStatus(next);
         UpdateControl<SlackUserConnection> control = changed ? UpdateControl.patchStatus(c) : UpdateControl.noUpdate();
@@ -119,7 +119,7 @@ public class SlackUserConnectionReconciler implements Reconciler<SlackUserConnec
         String message = "Reconciliation failed (" + ReconcileErrors.describe(e) + "); "
                 + (last ? "retries spent, next try in " + RETRY_AFTER_EXHAUSTED.toSeconds() + " s" : "retrying");
         SlackUserConnectionStatus next = StatusBuilder.failed(c, message, clock.instant());
-        transitions.record(c, next, false);
+        transitions.record(c, next);
         c.setStatus(next);
         ErrorStatusUpdateControl<SlackUserConnection> control = ErrorStatusUpdateControl.patchStatus(c);
         return last ? control.withNoRetry().rescheduleAfter(RETRY_AFTER_EXHAUSTED) : control;

@@ -20,6 +20,7 @@ import dev.slacktokens.operator.slack.RefreshedToken;
 import dev.slacktokens.operator.slack.SlackApiException;
 import dev.slacktokens.operator.slack.SlackClient;
 import dev.slacktokens.operator.slack.SlackPermanentException;
+import dev.slacktokens.operator.slack.SlackRateLimiter;
 import dev.slacktokens.operator.slack.SlackToken;
 import dev.slacktokens.operator.grant.Grants;
 import dev.slacktokens.operator.store.RefreshJournal;
@@ -130,32 +131,35 @@ public class TokenRefresher {
             parked.remove(parkKey(c, pair));
             grants.revokeQuietly(Grants.all(waiting.fresh()), "a parked pair another writer superseded");
         }
-        Optional<Duration> wait = slack.tryAcquireRefreshPermit();
-        if (wait.isPresent()) {
-            return new RefreshOutcome.Queued(wait.get());
+        SlackRateLimiter.Attempt attempt = slack.tryAcquireRefreshPermit();
+        if (attempt instanceof SlackRateLimiter.Wait wait) {
+            return new RefreshOutcome.Queued(wait.duration());
         }
         Optional<RefreshJournal> previous = state.currentJournal(pair);
         boolean resumed = previous.map(RefreshJournal::open).orElse(false);
         StoreState started;
-        try {
-            started = store.write(state.withJournal(pair, RefreshJournal.start(refreshToken, clock.instant(),
-                    previous)));
-        } catch (TokenStore.ConflictException e) {
-            return new RefreshOutcome.Superseded();
-        }
-        if (resumed) {
-            LOG.infof("Resuming the refresh of %s started at %s, with the same refresh token", who,
-                    previous.get().startedAt());
-        }
         RefreshedToken fresh;
-        try {
-            fresh = slack.refresh(app, refreshToken);
-        } catch (SlackApiException e) {
-            if (RefreshOutcome.verdict(e) == RefreshOutcome.Verdict.DEAD) {
-                return rejected(c, pair, refreshToken, e.error(), resumed ? "An interrupted refresh could not be "
-                        + "completed within Slack's grace period (" + e.error() + ")" : null);
+        // the permit is given back unused if the journal cannot be written, and with Slack's answer otherwise
+        try (SlackRateLimiter.Permit permit = (SlackRateLimiter.Permit) attempt) {
+            try {
+                started = store.write(state.withJournal(pair, RefreshJournal.start(refreshToken, clock.instant(),
+                        previous)));
+            } catch (TokenStore.ConflictException e) {
+                return new RefreshOutcome.Superseded();
             }
-            return failed(started, pair, e, who);
+            if (resumed) {
+                LOG.infof("Resuming the refresh of %s started at %s, with the same refresh token", who,
+                        previous.get().startedAt());
+            }
+            try {
+                fresh = slack.refresh(app, refreshToken, permit);
+            } catch (SlackApiException e) {
+                if (RefreshOutcome.verdict(e) == RefreshOutcome.Verdict.DEAD) {
+                    return rejected(c, pair, refreshToken, e.error(), resumed ? "An interrupted refresh could not be "
+                            + "completed within Slack's grace period (" + e.error() + ")" : null);
+                }
+                return failed(started, pair, e, who);
+            }
         }
         afterSlackAnswered();
         return persist(c, started, pair, fresh, clock.instant(), manualRequest, resumed);

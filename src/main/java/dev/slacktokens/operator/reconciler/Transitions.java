@@ -12,8 +12,11 @@ import dev.slacktokens.operator.api.v1alpha1.SlackUserConnectionStatus;
 import dev.slacktokens.operator.config.OperatorMetrics;
 
 /**
- * What a new status tells the outside: an Event when the Ready reason changes (and one per refresh), Warning for
- * every failure ({@link #warning}); and the connection's metrics.
+ * What a new status tells the outside: an Event when the Ready reason changes, Warning for every failure
+ * ({@link #warning}); and the connection's metrics. A routine refresh (Refreshed after Refreshed) gets no Event: it
+ * shows in the status ({@code lastRefreshTime}, {@code expiresAt}) and in {@code slack_token_refreshes_total}, and an
+ * Event each would be one more API server write per refresh (docs/benchmarks.md). The first refresh after the
+ * consent, and the first after a failure, change the reason, so they are told.
  */
 @ApplicationScoped
 class Transitions {
@@ -24,11 +27,11 @@ class Transitions {
     OperatorMetrics metrics;
 
     /** Call before the new status replaces the connection's current one. */
-    void record(SlackUserConnection c, SlackUserConnectionStatus next, boolean refreshed) {
+    void record(SlackUserConnection c, SlackUserConnectionStatus next) {
         String previous = ReadyCondition.get(c.getStatus()).map(x -> x.getReason()).orElse(null);
         ReadyCondition.get(next).ifPresent(now -> {
             Reason reason = Reason.valueOf(now.getReason());
-            if (refreshed || !now.getReason().equals(previous)) {
+            if (!now.getReason().equals(previous)) {
                 if (warning(now)) {
                     events.warning(c, reason, now.getMessage());
                 } else {

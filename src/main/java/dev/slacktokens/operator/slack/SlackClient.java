@@ -73,17 +73,20 @@ public class SlackClient {
         }
         codeVerifier.ifPresent(v -> form.putSingle("code_verifier", v));
         String method = "oauth.v2.access";
-        limit(method);
-        var json = call(method, () -> api.oauthV2Access(basicAuth(app, form), form));
-        return SlackResponses.toGrant(method, json);
+        try (SlackRateLimiter.Permit permit = permit(method)) {
+            permit.sent();
+            var json = call(method, () -> api.oauthV2Access(basicAuth(app, form), form));
+            return SlackResponses.toGrant(method, json);
+        }
     }
 
     /**
      * Takes a permit of the client-side {@code oauth.v2.access} limit for a refresh, or says how long until one frees
      * up. A refresh over the limit is a wait, not a failure: the caller takes the permit before it writes anything,
-     * then calls {@link #refresh}.
+     * then calls {@link #refresh}, which gives it back with Slack's answer; a caller that does not call Slack after
+     * all closes it (its place frees at once).
      */
-    public Optional<Duration> tryAcquireRefreshPermit() {
+    public SlackRateLimiter.Attempt tryAcquireRefreshPermit() {
         return oauthLimit.tryAcquire();
     }
 
@@ -94,16 +97,20 @@ public class SlackClient {
 
     /**
      * Rotates a refresh token ({@code oauth.v2.access}, refresh_token grant). The refresh token is single-use:
-     * the caller must persist the returned pair before anything else. The caller holds a permit of
-     * {@link #tryAcquireRefreshPermit()}.
+     * the caller must persist the returned pair before anything else.
+     *
+     * @param permit a permit of {@link #tryAcquireRefreshPermit()}, given back when Slack has answered
      */
-    public RefreshedToken refresh(ClientCredentials app, SlackToken refreshToken) {
+    public RefreshedToken refresh(ClientCredentials app, SlackToken refreshToken, SlackRateLimiter.Permit permit) {
         MultivaluedMap<String, String> form = new MultivaluedHashMap<>();
         form.putSingle("grant_type", "refresh_token");
         form.putSingle("refresh_token", refreshToken.reveal());
         String method = "oauth.v2.access";
-        var json = call(method, () -> api.oauthV2Access(basicAuth(app, form), form));
-        return SlackResponses.toRefreshed(method, json);
+        try (permit) {
+            permit.sent();
+            var json = call(method, () -> api.oauthV2Access(basicAuth(app, form), form));
+            return SlackResponses.toRefreshed(method, json);
+        }
     }
 
     /** Converts a long-lived token into a rotating pair ({@code oauth.v2.exchange}); Slack allows it once. */
@@ -142,13 +149,15 @@ public class SlackClient {
         }
     }
 
-    /** Over the client-side limit: fail as rate-limited without calling Slack. */
-    private void limit(String method) {
-        oauthLimit.tryAcquire().ifPresent(wait -> {
-            throw new SlackRateLimitedException(method, wait.compareTo(Duration.ofSeconds(1)) < 0
-                    ? Duration.ofSeconds(1) : wait.plusMillis(999).truncatedTo(java.time.temporal.ChronoUnit.SECONDS),
-                    true);
-        });
+    /** A permit of the client-side limit, or (over it) a rate-limited failure without calling Slack. */
+    private SlackRateLimiter.Permit permit(String method) {
+        SlackRateLimiter.Attempt attempt = oauthLimit.tryAcquire();
+        if (attempt instanceof SlackRateLimiter.Permit permit) {
+            return permit;
+        }
+        Duration wait = ((SlackRateLimiter.Wait) attempt).duration();
+        throw new SlackRateLimitedException(method, wait.compareTo(Duration.ofSeconds(1)) < 0 ? Duration.ofSeconds(1)
+                : wait.plusMillis(999).truncatedTo(java.time.temporal.ChronoUnit.SECONDS), true);
     }
 
     private static String basicAuth(ClientCredentials app, MultivaluedMap<String, String> form) {

@@ -3,27 +3,30 @@ package dev.slacktokens.operator.slack;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayDeque;
-import java.util.Deque;
-import java.util.Optional;
+import java.util.PriorityQueue;
 
 /**
  * A client-side limit on one Slack method, shared by every connection: at most {@code perMinute} calls in any
- * sliding 60 s window (plus {@link #MARGIN}). A call over the limit is not sent; the caller gets how long to wait, so
- * that a mass refresh (say, after an outage) queues up instead of drawing HTTP 429s from Slack.
+ * sliding 60 s window, counted the way Slack can only count fewer. A call over the limit is not sent; the caller gets
+ * how long to wait, so that a mass refresh (say, after an outage) queues up instead of drawing HTTP 429s from Slack.
+ * <p>
+ * A permit holds its place from when it is taken until the call's answer is back, and its minute starts then: Slack
+ * counts a call from its arrival, which lies between the two, so however long the call takes to be sent (the refresh
+ * journal is written first) or answered, no 60 s window of arrivals at Slack holds more than {@code perMinute}. A
+ * permit given back unused ({@link Permit#close()} before {@link Permit#sent()}) frees its place at once.
  */
 public final class SlackRateLimiter {
 
-    /**
-     * A permit frees this long after the minute: the call reaches Slack a moment after its permit (the refresh journal
-     * is written in between), and Slack counts it from its arrival. Costs 3 % of the throughput at the limit.
-     */
-    public static final Duration MARGIN = Duration.ofSeconds(2);
-    private static final Duration WINDOW = Duration.ofMinutes(1).plus(MARGIN);
+    /** What a caller is told when every place is held by a call still waiting for its answer. */
+    static final Duration WAIT_FOR_ANSWERS = Duration.ofSeconds(1);
+    private static final Duration WINDOW = Duration.ofMinutes(1);
 
     private final int perMinute;
     private final Clock clock;
-    private final Deque<Instant> calls = new ArrayDeque<>();
+    /** When each answered call's minute started (its answer), oldest first. */
+    private final PriorityQueue<Instant> answered = new PriorityQueue<>();
+    /** Permits taken and not given back yet. */
+    private int held;
 
     public SlackRateLimiter(int perMinute, Clock clock) {
         if (perMinute < 1) {
@@ -33,18 +36,57 @@ public final class SlackRateLimiter {
         this.clock = clock;
     }
 
-    /** Takes a permit now, or says how long until one frees up (nothing is taken then). */
-    public synchronized Optional<Duration> tryAcquire() {
+    /** The outcome of {@link #tryAcquire()}: a {@link Permit}, or a {@link Wait}. */
+    public sealed interface Attempt permits Permit, Wait {
+    }
+
+    /** Over the limit: nothing was taken; a place frees up in {@code duration} at the earliest. */
+    public record Wait(Duration duration) implements Attempt {
+    }
+
+    /**
+     * A place in the limit. Mark it {@link #sent()} just before the call goes out and {@link #close()} it once the
+     * answer (or the failure) is back; closing twice is harmless.
+     */
+    public final class Permit implements Attempt, AutoCloseable {
+        private boolean sent;
+        private boolean closed;
+
+        /** The call is going out: from now on, closing starts this place's minute instead of freeing it. */
+        public void sent() {
+            sent = true;
+        }
+
+        @Override
+        public void close() {
+            synchronized (SlackRateLimiter.this) {
+                if (closed) {
+                    return;
+                }
+                closed = true;
+                held--;
+                if (sent) {
+                    answered.add(clock.instant());
+                }
+            }
+        }
+    }
+
+    /** Takes a permit now, or says how long until one may free up (nothing is taken then). */
+    public synchronized Attempt tryAcquire() {
         Instant now = clock.instant();
-        while (!calls.isEmpty() && !calls.peekFirst().isAfter(now.minus(WINDOW))) {
-            calls.pollFirst();
+        while (!answered.isEmpty() && !answered.peek().isAfter(now.minus(WINDOW))) {
+            answered.poll();
         }
-        if (calls.size() < perMinute) {
-            calls.addLast(now);
-            return Optional.empty();
+        if (held + answered.size() < perMinute) {
+            held++;
+            return new Permit();
         }
-        Duration wait = Duration.between(now, calls.peekFirst().plus(WINDOW));
-        return Optional.of(wait.isNegative() || wait.isZero() ? Duration.ofMillis(1) : wait);
+        if (answered.isEmpty()) {
+            return new Wait(WAIT_FOR_ANSWERS);
+        }
+        Duration wait = Duration.between(now, answered.peek().plus(WINDOW));
+        return new Wait(wait.isNegative() || wait.isZero() ? Duration.ofMillis(1) : wait);
     }
 
     public int perMinute() {
