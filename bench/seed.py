@@ -9,6 +9,8 @@ usage: seed.py --state DIR --namespace NS --count N --sim-port P [--due] [--pref
   --unrelated N: instead, create N Secrets and N ConfigMaps (not the operator's) in NS
   --make-due: instead, make every token store of NS's connections say its token is due now (an outage ended)
   --expires-in S: the stores say the tokens expire S seconds from now (issued 12 h before that)
+  --expires-between A B: each store's token expires at a random time A to B seconds from now, issued one token
+    lifetime of the simulator (GET /_sim/settings) before that: connections in the middle of their cycle
 """
 import argparse
 import base64
@@ -16,6 +18,7 @@ import datetime
 import http.client
 import json
 import queue
+import random
 import ssl
 import threading
 import time
@@ -103,6 +106,7 @@ def main():
     p.add_argument("--unrelated", type=int, default=0)
     p.add_argument("--make-due", action="store_true")
     p.add_argument("--expires-in", type=int, default=0)
+    p.add_argument("--expires-between", type=int, nargs=2)
     p.add_argument("--threads", type=int, default=4)
     a = p.parse_args()
     api = Api(a.state)
@@ -151,9 +155,13 @@ def main():
     def store(pair):
         name, grant = pair
         uid = uids[name]
+        expires_at, issued_at = expires, issued
+        if a.expires_between:
+            expires_at = now + datetime.timedelta(seconds=random.uniform(*a.expires_between))
+            issued_at = expires_at - lifetime
         data = {"access_token": grant["access_token"], "refresh_token": grant["refresh_token"],
-                "expires_at": iso(expires), "scope": grant["scope"], "user_id": grant["user_id"],
-                "team_id": grant["team_id"], "app_id": grant["app_id"], "issued_at": iso(issued)}
+                "expires_at": iso(expires_at), "scope": grant["scope"], "user_id": grant["user_id"],
+                "team_id": grant["team_id"], "app_id": grant["app_id"], "issued_at": iso(issued_at)}
         api.call("POST", f"/api/v1/namespaces/{OPERATOR_NS}/secrets", {
             "apiVersion": "v1", "kind": "Secret", "type": "Opaque",
             "metadata": {"name": f"suc-{uid}", "labels": {

@@ -127,7 +127,7 @@ c=$(bah from scratch)
 bah copy "$c" "$root/" / >/dev/null
 bah config --user "$uid" --workingdir /deployments "${env_extra[@]}" \
   --env JAVA_HOME=/opt/java/openjdk --env PATH=/opt/java/openjdk/bin:/usr/bin:/bin \
-  --env 'JAVA_TOOL_OPTIONS=-XX:MaxRAMPercentage=75 -XX:+ExitOnOutOfMemoryError' \
+  --env 'JAVA_TOOL_OPTIONS=-XX:MaxRAMPercentage=75 -XX:+ExitOnOutOfMemoryError -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=30' --env MALLOC_ARENA_MAX=2 \
   --entrypoint "[\"java\", \"-jar\", \"$jar\"]" "$c"
 mkdir -p "$(dirname "$ARCHIVE")"
 rm -f "$ARCHIVE"

@@ -1,20 +1,25 @@
 package dev.slacktokens.operator.config;
 
+import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
 import dev.slacktokens.operator.api.v1alpha1.Reason;
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 
 /**
  * The operator's Micrometer metrics (Prometheus at {@code /q/metrics}):
  * {@code slack_token_expiry_timestamp_seconds{namespace,name}}, {@code slack_token_refreshes_total{result}},
  * {@code slack_oauth_callbacks_total{result}}, {@code slack_oauth_start_refusals_total{step,result}},
- * {@code slack_events_total{type,result}} and
- * {@code slack_connections{reason}}.
+ * {@code slack_events_total{type,result}}, {@code slack_connections{reason}}, and for refreshes on schedule
+ * {@code slack_token_refresh_lateness_seconds} (a histogram: from the token's {@code refreshAt} to the start of its
+ * refresh) and {@code slack_token_refreshes_after_expiry_total} (refreshes that started after the access token had
+ * expired: a workload held an expired token meanwhile).
  */
 @ApplicationScoped
 public class OperatorMetrics {
@@ -34,6 +39,22 @@ public class OperatorMetrics {
 
     public void refresh(String result) {
         registry.counter("slack.token.refreshes", "result", result).increment();
+    }
+
+    /**
+     * A refresh on schedule started {@code lateness} after its {@code refreshAt}, {@code leftBeforeExpiry} before
+     * the access token expired (negative: after).
+     */
+    public void refreshTiming(Duration lateness, Duration leftBeforeExpiry) {
+        Timer.builder("slack.token.refresh.lateness").description("From a token's refreshAt to the start of its refresh")
+                .publishPercentileHistogram().minimumExpectedValue(Duration.ofMillis(10))
+                .maximumExpectedValue(Duration.ofHours(2)).register(registry)
+                .record(lateness.isNegative() ? Duration.ZERO : lateness);
+        Counter counter = Counter.builder("slack.token.refreshes.after.expiry")
+                .description("Refreshes that started after the access token had expired").register(registry);
+        if (leftBeforeExpiry.isNegative()) {
+            counter.increment();
+        }
     }
 
     public void callback(String result) {

@@ -1,5 +1,6 @@
 package dev.slacktokens.operator.reconciler;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
 
@@ -8,6 +9,7 @@ import jakarta.inject.Inject;
 
 import dev.slacktokens.operator.api.v1alpha1.Reason;
 import dev.slacktokens.operator.api.v1alpha1.SlackUserConnection;
+import dev.slacktokens.operator.config.OperatorMetrics;
 import dev.slacktokens.operator.grant.Grants;
 import dev.slacktokens.operator.store.StoreState;
 import dev.slacktokens.operator.store.TokenStore;
@@ -28,6 +30,8 @@ class Actions {
     LegacyImport legacyImport;
     @Inject
     Grants grants;
+    @Inject
+    OperatorMetrics metrics;
 
     /** After an action: what the pass decides from next, or the plan that ends it. */
     record Result(Decision.Observed seen, Decision.Pass pass, Optional<Plan.Final> end) {
@@ -39,6 +43,9 @@ class Actions {
             var app = seen.app().credentials().orElseThrow();
             var outcome = refresher.refresh(c, seen.store().orElseThrow(), r.pair(), app, r.manualRequest());
             if (outcome instanceof RefreshOutcome.Refreshed x) {
+                r.scheduledFor().ifPresent(at -> r.pair().expiresAt(seen.store().get().tokens().orElseThrow())
+                        .ifPresent(expires -> metrics.refreshTiming(Duration.between(at, now),
+                                Duration.between(now, expires))));
                 return next(seen, Optional.of(x.store()), pass.tried(r.pair(), true, false));
             }
             if (outcome instanceof RefreshOutcome.Failed x) {

@@ -137,14 +137,14 @@ final class Decision {
         Plan.Due user = due(TokenPair.USER, uid, tokens, store.currentJournal(TokenPair.USER), request.isPresent(),
                 margin, now);
         if (user.now() && startable(TokenPair.USER, pass)) {
-            return new Plan.Refresh(TokenPair.USER, request);
+            return new Plan.Refresh(TokenPair.USER, request, user.scheduledFor());
         }
         if (request.isPresent() && tokens.refreshToken().isEmpty()) {
             return new Plan.MarkHandled(request.get());
         }
         Plan.Due bot = due(TokenPair.BOT, uid, tokens, store.currentJournal(TokenPair.BOT), false, margin, now);
         if (bot.now() && startable(TokenPair.BOT, pass)) {
-            return new Plan.Refresh(TokenPair.BOT, Optional.empty());
+            return new Plan.Refresh(TokenPair.BOT, Optional.empty(), bot.scheduledFor());
         }
         List<String> missingScopes = c.getSpec().getUserScopes().stream().filter(x -> !tokens.scopes().contains(x))
                 .toList();
@@ -188,7 +188,7 @@ final class Decision {
         }
         Instant at = RefreshPolicy.refreshAt(pair.jitterSeed(connectionUid), pair.issuedAt(tokens), expires.get(),
                 refreshBefore);
-        return new Plan.Due(!now.isBefore(at), Optional.of(at), Optional.empty());
+        return new Plan.Due(!now.isBefore(at), Optional.of(at), Optional.empty(), true);
     }
 
     private static boolean startable(TokenPair pair, Pass pass) {

@@ -57,8 +57,11 @@ sealed interface Plan {
     record Import() implements Action {
     }
 
-    /** Refresh one pair now ({@code manualRequest}: the refresh annotation value it answers). */
-    record Refresh(TokenPair pair, Optional<String> manualRequest) implements Action {
+    /**
+     * Refresh one pair now ({@code manualRequest}: the refresh annotation value it answers; {@code scheduledFor}: the
+     * {@code refreshAt} of a refresh on schedule, empty for a manual request, a retry or a resumed refresh).
+     */
+    record Refresh(TokenPair pair, Optional<String> manualRequest, Optional<Instant> scheduledFor) implements Action {
     }
 
     /** A manual refresh request for a token that does not rotate: record it as handled. */
@@ -71,8 +74,18 @@ sealed interface Plan {
      * @param now      due in this pass
      * @param at       when it is due (empty: never, a token that does not rotate)
      * @param failures the journal of the failed attempts with the current refresh token, if any
+     * @param onSchedule whether {@code at} is the token's {@code refreshAt} (not a retry, a resume or a request)
      */
-    record Due(boolean now, Optional<Instant> at, Optional<RefreshJournal> failures) {
-        static final Due NEVER = new Due(false, Optional.empty(), Optional.empty());
+    record Due(boolean now, Optional<Instant> at, Optional<RefreshJournal> failures, boolean onSchedule) {
+        static final Due NEVER = new Due(false, Optional.empty(), Optional.empty(), false);
+
+        Due(boolean now, Optional<Instant> at, Optional<RefreshJournal> failures) {
+            this(now, at, failures, false);
+        }
+
+        /** The {@code refreshAt} a refresh starting now is late against, if it is on schedule. */
+        Optional<Instant> scheduledFor() {
+            return onSchedule ? at : Optional.empty();
+        }
     }
 }

@@ -217,8 +217,9 @@ class DecisionTest {
                 row("dead tokens: AwaitConsent with why", ready().store(s -> s.dead(Reason.Revoked, "uninstalled")),
                         "AwaitConsent(Revoked: uninstalled) next=" + NOW.plus(LINK_RECHECK)),
                 row("before refreshAt: Project, next look at refreshAt", ready(), "Project next=" + due),
-                row("at refreshAt: Refresh USER", ready().at(due), "Refresh(USER)"),
-                row("expired: Refresh USER", ready().at(EXPIRES.plusSeconds(60)), "Refresh(USER)"),
+                row("at refreshAt: Refresh USER, on schedule", ready().at(due), "Refresh(USER, for " + due + ")"),
+                row("expired: Refresh USER, late", ready().at(EXPIRES.plusSeconds(60)),
+                        "Refresh(USER, for " + due + ")"),
                 row("a manual request: Refresh USER answering it", ready().annotated(Labels.REFRESH_REQUEST, "m1"),
                         "Refresh(USER, m1)"),
                 row("a manual request already answered: Project", ready().annotated(Labels.REFRESH_REQUEST, "m1")
@@ -247,8 +248,8 @@ class DecisionTest {
                 row("over the operator's own rate limit: Project, queued until a permit", ready().at(due)
                         .pass(Decision.Pass.start().queued(TokenPair.USER, due.plusSeconds(9))),
                         "Project next=" + due.plusSeconds(9) + " queued=" + due.plusSeconds(9)),
-                row("the bot pair due: Refresh BOT", withBot().at(BOT_AT), "Refresh(BOT)"),
-                row("both due: the user pair first", withBot().at(EXPIRES), "Refresh(USER)"),
+                row("the bot pair due: Refresh BOT", withBot().at(BOT_AT), "Refresh(BOT, for " + BOT_AT + ")"),
+                row("both due: the user pair first", withBot().at(EXPIRES), "Refresh(USER, for " + due + ")"),
                 row("Slack failed in this pass: the bot pair waits for the next one", withBot().at(EXPIRES).pass(
                         Decision.Pass.start().tried(TokenPair.USER, false, true)), "Project next="
                                 + EXPIRES.plusSeconds(1)),
@@ -261,7 +262,8 @@ class DecisionTest {
                 row("the spec's own refreshBefore wins over the default", ready().spec(s -> {
                     s.setRefreshBefore("3h");
                     return s;
-                }).at(ISSUED.plus(Duration.ofHours(9))), "Refresh(USER)"));
+                }).at(ISSUED.plus(Duration.ofHours(9))), "Refresh(USER, for "
+                        + RefreshPolicy.refreshAt(UID, ISSUED, EXPIRES, Duration.ofHours(3)) + ")"));
     }
 
     static Arguments row(String name, Given given, String plan) {
@@ -370,7 +372,8 @@ class DecisionTest {
                     + p.queuedUntil().map(t -> " queued=" + t).orElse("");
         }
         if (plan instanceof Plan.Refresh p) {
-            return "Refresh(" + p.pair() + p.manualRequest().map(m -> ", " + m).orElse("") + ")";
+            return "Refresh(" + p.pair() + p.manualRequest().map(m -> ", " + m).orElse("")
+                    + p.scheduledFor().map(t -> ", for " + t).orElse("") + ")";
         }
         if (plan instanceof Plan.Refused p) {
             return "Refused(" + p.reason() + ": " + p.message() + ")" + next(p);

@@ -89,6 +89,8 @@ class RotationTest extends OperatorTestBase {
 
     @Test
     void staysReadyAcrossThreeRotationsRefreshingBeforeExpiry() {
+        double onSchedule = orZero(metric("slack_token_refresh_lateness_seconds_count"));
+        double afterExpiry = orZero(metric("slack_token_refreshes_after_expiry_total"));
         SlackUserConnection c = authorized("rotating", 20);
         Set<String> tokens = watchRotations(c, 4);
         assertThat(tokens).hasSize(4);
@@ -104,6 +106,13 @@ class RotationTest extends OperatorTestBase {
                 .as("one Event when the reason turned Refreshed, none per routine refresh (an API write each)")
                 .filteredOn(e -> "Refreshed".equals(e.getReason())).hasSize(1);
         assertThat(storeSecret(c).getMetadata().getAnnotations()).doesNotContainKey(Labels.REFRESH_JOURNAL);
+        assertThat(metric("slack_token_refresh_lateness_seconds_count") - onSchedule).as("refreshes on schedule timed")
+                .isGreaterThanOrEqualTo(3);
+        assertThat(orZero(metric("slack_token_refreshes_after_expiry_total")) - afterExpiry).isZero();
+    }
+
+    private static double orZero(double metric) {
+        return Double.isNaN(metric) ? 0 : metric;
     }
 
     /** Slack does not say what a reuse inside the grace period returns: recovery must work for each answer. */
