@@ -137,6 +137,18 @@ scale() {
   # what the heap holds: the classes with the most bytes after a full GC
   jcmd "$op_pid" GC.class_histogram 2>/dev/null | sed -n '1,3p;4,23p' | sed 's/^/  /' >>"$out" || true
   operator_down
+  # a restart with every connection settled (a rollout): until each has had its first pass, which the operator's
+  # slack_connections gauge counts (a pass of a settled connection writes nothing the API server could show)
+  local t0=$SECONDS seen=0
+  operator_up
+  while [ "$seen" -lt "$n" ] && [ $((SECONDS - t0)) -lt 600 ]; do
+    sleep 1
+    seen=$(curl -fs "http://localhost:$op_port/q/metrics" 2>/dev/null \
+      | awk '/^slack_connections\{/ {s += $2} END {printf "%d", s}' || true)
+  done
+  say "scale N=$n: restarted with every connection settled, all reconciled $((SECONDS - t0)) s after the start;" \
+    "RSS $(rss_mib) MiB"
+  operator_down
 }
 
 # mass <n> <timeout s>: n connections Ready with fresh tokens, the operator stopped, every token made due (an outage
@@ -147,8 +159,14 @@ mass() {
   python3 "$bench/seed.py" --state "$SLACK_TOKEN_OPERATOR_STATE" --namespace mass --count "$n" \
     --sim-port "$sim_port" --prefix U0MASS | tee -a "$out"
   operator_up; wait_ready mass "$n" "$2" >/dev/null; operator_down
-  python3 "$bench/seed.py" --state "$SLACK_TOKEN_OPERATOR_STATE" --namespace mass --make-due | tee -a "$out"
+  # a first refresh of every connection, not measured: it changes the Ready reason (Authorized → Refreshed), which
+  # is told with an Event; the measured one is a routine refresh, as every later one is
   sim PUT /_sim/settings "$unlimited"
+  python3 "$bench/seed.py" --state "$SLACK_TOKEN_OPERATOR_STATE" --namespace mass --make-due >/dev/null
+  base=$(sim_stat refreshes)
+  operator_up SLACK_OPERATOR_SLACK_OAUTH_ACCESS_PER_MINUTE=100000000
+  wait_refreshes $((base + n)) "$2" >/dev/null; sleep 3; operator_down
+  python3 "$bench/seed.py" --state "$SLACK_TOKEN_OPERATOR_STATE" --namespace mass --make-due | tee -a "$out"
   api_requests >"$logs/api.before"; base=$(sim_stat refreshes)
   operator_up SLACK_OPERATOR_SLACK_OAUTH_ACCESS_PER_MINUTE=100000000
   read -r span total < <(wait_refreshes $((base + n)) "$2")
@@ -395,8 +413,9 @@ case "$mode" in
     base=$(sim_stat refreshes); limited=$(sim_stat rate_limited)
     operator_up
     read -r span total < <(wait_refreshes $((base + n)) 3600)
-    say "limit N=$n at 600/min: all refreshed in $span s from the first refresh:" \
-      "$(python3 -c "print(f'{$n/max($span,0.1)*60:.0f} per minute = {$n/max($span,0.1)*60/600*100:.0f} % of the limit')")," \
+    # the fastest a sliding 600/min allows: each further 600 a minute after the one before (docs/benchmarks.md)
+    say "limit N=$n at 600/min: all refreshed in $span s from the first refresh (the limit allows" \
+      "$(( (n - 1) / 600 * 60 )) s plus the time to send the last $(( (n - 1) % 600 + 1 )))," \
       "429s drawn from Slack: $(( $(sim_stat rate_limited) - limited ))"
     operator_down
     ;;

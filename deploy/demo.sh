@@ -170,7 +170,7 @@ if [ "$show" = 1 ]; then
     now_fp="$(fingerprint "$ns" slack-user)"
     if [ -n "$now_fp" ] && [ "$now_fp" != "$fp" ]; then
       n=$((n + 1)); fp="$now_fp"; t_rot=$SECONDS
-      say "operator │ $(clock) rotation $n: new token $fp valid until $(k get suc slack-user -n "$ns" -o jsonpath='{.status.expiresAt}') (Event: $(k get events -n "$ns" --field-selector reason=Refreshed -o jsonpath='{.items[-1:].message}' 2>/dev/null))"
+      say "operator │ $(clock) rotation $n: new token $fp valid until $(k get suc slack-user -n "$ns" -o jsonpath='{.status.expiresAt}') ($(k get suc slack-user -n "$ns" -o jsonpath='{.status.conditions[?(@.type=="Ready")].reason}'))"
     fi
     [ $((SECONDS - t_rot)) -lt 400 ] || die "no rotation within 400 s"
     sleep 2
