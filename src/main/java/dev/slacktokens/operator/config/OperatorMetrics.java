@@ -27,9 +27,17 @@ public class OperatorMetrics {
     private final MeterRegistry registry;
     private final Map<String, Double> expiry = new ConcurrentHashMap<>();
     private final Map<String, Reason> reasons = new ConcurrentHashMap<>();
+    private final Timer refreshLateness;
+    private final Counter refreshesAfterExpiry;
 
     OperatorMetrics(MeterRegistry registry) {
         this.registry = registry;
+        this.refreshLateness = Timer.builder("slack.token.refresh.lateness")
+                .description("From a token's refreshAt to the start of its refresh").publishPercentileHistogram()
+                .minimumExpectedValue(Duration.ofMillis(10)).maximumExpectedValue(Duration.ofHours(2))
+                .register(registry);
+        this.refreshesAfterExpiry = Counter.builder("slack.token.refreshes.after.expiry")
+                .description("Refreshes that started after the access token had expired").register(registry);
         for (Reason reason : Reason.values()) {
             Gauge.builder("slack.connections", reasons, m -> m.values().stream().filter(reason::equals).count())
                     .tag("reason", reason.name()).description("SlackUserConnections by Ready reason")
@@ -46,14 +54,9 @@ public class OperatorMetrics {
      * the access token expired (negative: after).
      */
     public void refreshTiming(Duration lateness, Duration leftBeforeExpiry) {
-        Timer.builder("slack.token.refresh.lateness").description("From a token's refreshAt to the start of its refresh")
-                .publishPercentileHistogram().minimumExpectedValue(Duration.ofMillis(10))
-                .maximumExpectedValue(Duration.ofHours(2)).register(registry)
-                .record(lateness.isNegative() ? Duration.ZERO : lateness);
-        Counter counter = Counter.builder("slack.token.refreshes.after.expiry")
-                .description("Refreshes that started after the access token had expired").register(registry);
+        refreshLateness.record(lateness.isNegative() ? Duration.ZERO : lateness);
         if (leftBeforeExpiry.isNegative()) {
-            counter.increment();
+            refreshesAfterExpiry.increment();
         }
     }
 
