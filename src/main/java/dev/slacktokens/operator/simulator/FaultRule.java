@@ -14,13 +14,21 @@ package dev.slacktokens.operator.simulator;
  * @param latencyMillis    delay added before answering
  * @param tokenType        only calls made with a token of this type: {@code user} or {@code bot} (the refresh token
  *                         of an {@code oauth.v2.access} refresh, the bearer token otherwise); null for every call
+ * @param afterAction      the method runs first (a refresh rotates the pair), then the latency and the fault's answer
+ *                         replace what the caller sees: an outcome the caller cannot see ("maybe done"), as when
+ *                         Slack's answer comes after the client's timeout or a 5xx follows a rotation Slack made
  */
 public record FaultRule(String method, String error, int httpStatus, long retryAfterSeconds, double probability,
-        int count, long latencyMillis, String tokenType) {
+        int count, long latencyMillis, String tokenType, boolean afterAction) {
 
     public FaultRule(String method, String error, int httpStatus, long retryAfterSeconds, double probability,
             int count, long latencyMillis) {
-        this(method, error, httpStatus, retryAfterSeconds, probability, count, latencyMillis, null);
+        this(method, error, httpStatus, retryAfterSeconds, probability, count, latencyMillis, null, false);
+    }
+
+    public FaultRule(String method, String error, int httpStatus, long retryAfterSeconds, double probability,
+            int count, long latencyMillis, String tokenType) {
+        this(method, error, httpStatus, retryAfterSeconds, probability, count, latencyMillis, tokenType, false);
     }
 
     public FaultRule {

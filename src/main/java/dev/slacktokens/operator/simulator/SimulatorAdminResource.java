@@ -176,7 +176,7 @@ public class SimulatorAdminResource {
 
     /** A fault; absent probability means always, absent count means no limit. */
     public record FaultRequest(String method, String error, Integer httpStatus, Long retryAfterSeconds,
-            Double probability, Integer count, Long latencyMillis, String tokenType) {
+            Double probability, Integer count, Long latencyMillis, String tokenType, Boolean afterAction) {
     }
 
     @GET
@@ -191,7 +191,8 @@ public class SimulatorAdminResource {
     public FaultRule addFault(FaultRequest r) {
         return guard(() -> {
             FaultRule rule = new FaultRule(r.method(), r.error(), or(r.httpStatus(), 0), or(r.retryAfterSeconds(), 0L),
-                    or(r.probability(), 1.0), or(r.count(), -1), or(r.latencyMillis(), 0L), r.tokenType());
+                    or(r.probability(), 1.0), or(r.count(), -1), or(r.latencyMillis(), 0L), r.tokenType(),
+                    Boolean.TRUE.equals(r.afterAction()));
             simulator.addFault(rule);
             return rule;
         });

@@ -56,10 +56,12 @@ public class SimulatorResource {
     private Response call(String method, String authorization, Map<String, String> params) {
         String token = "oauth.v2.access".equals(method) ? params.get("refresh_token") : bearer(authorization);
         SlackSimulator.FaultDecision fault = simulator.beforeCall(method, token != null ? token : params.get("token"));
+        SimResponse done = fault.afterAction() ? dispatch(method, authorization, params) : null;
         if (fault.latencyMillis() > 0) {
             sleep(fault.latencyMillis());
         }
-        SimResponse answer = fault.answer() != null ? fault.answer() : dispatch(method, authorization, params);
+        SimResponse answer = fault.answer() != null ? fault.answer()
+                : done != null ? done : dispatch(method, authorization, params);
         Response.ResponseBuilder builder = Response.status(answer.status()).type(MediaType.APPLICATION_JSON)
                 .entity(answer.body());
         answer.headers().forEach(builder::header);

@@ -357,6 +357,7 @@ public class SlackSimulator {
         String tokenType = used == null ? null : used.type;
         long latency = 0;
         SimResponse answer = null;
+        boolean afterAction = false;
         for (FaultRule rule : faults) {
             if (!rule.matches(method, tokenType) || (answer != null && rule.altersAnswer())) {
                 continue;
@@ -370,19 +371,30 @@ public class SlackSimulator {
             }
             faultFired.put(rule, fired + 1);
             latency = Math.max(latency, rule.latencyMillis());
+            afterAction |= rule.afterAction();
             if (answer == null && rule.altersAnswer()) {
                 answer = rule.answer();
                 count("faults_injected");
             }
         }
-        if (answer == null) {
-            answer = rateLimit(method);
+        if (afterAction) {
+            count("faults_after_action");
         }
-        return new FaultDecision(latency, answer);
+        if (answer == null) {
+            SimResponse limited = rateLimit(method);
+            if (limited != null) {
+                // Slack refuses a call over its limit without acting on it.
+                return new FaultDecision(latency, limited, false);
+            }
+        }
+        return new FaultDecision(latency, answer, afterAction);
     }
 
-    /** Latency to add and, if not null, the answer that replaces the method's own. */
-    public record FaultDecision(long latencyMillis, SimResponse answer) {
+    /**
+     * Latency to add and, if not null, the answer that replaces the method's own; {@code afterAction}: the method runs
+     * first (its effects happen) and only what the caller sees is delayed or replaced.
+     */
+    public record FaultDecision(long latencyMillis, SimResponse answer, boolean afterAction) {
     }
 
     private SimResponse rateLimit(String method) {

@@ -130,6 +130,30 @@ class SimulatorHttpTest {
         assertThat(grant.userToken().scopes()).containsExactly("chat:write");
     }
 
+    /**
+     * An outcome the caller cannot see ({@code afterAction}): the refresh rotates the pair at Slack, and the caller
+     * gets a 503, or the answer only after its read timeout. Reusing the refresh token is then a reuse inside the grace.
+     */
+    @Test
+    void aFaultAfterTheActionRotatesThePairAndHidesTheAnswer() {
+        SlackToken refreshToken = slack.exchangeCode(APP, authorize("chat:write", ""), REDIRECT, Optional.empty())
+                .userToken().refreshToken().orElseThrow();
+        given().contentType(ContentType.JSON).body(Map.of("method", "oauth.v2.access", "httpStatus", 503, "count", 1,
+                "afterAction", true)).post("/_sim/faults").then().statusCode(200);
+        var hidden = catchThrowableOfType(SlackTransientException.class,
+                () -> slack.refresh(APP, refreshToken, permit(slack)));
+        assertThat(hidden.error()).isEqualTo("http_503");
+        given().contentType(ContentType.JSON).body(Map.of("method", "oauth.v2.access", "latencyMillis", 6_000,
+                "count", 1, "afterAction", true)).post("/_sim/faults").then().statusCode(200);
+        var late = catchThrowableOfType(SlackTransientException.class,
+                () -> slack.refresh(APP, refreshToken, permit(slack)));
+        assertThat(late.error()).as("read timeout 5 s").isEqualTo("timeout");
+        RefreshedToken recovered = slack.refresh(APP, refreshToken, permit(slack));
+        assertThat(slack.authTest(recovered.token().accessToken()).userId()).isEqualTo("U0SIM0001");
+        given().get("/_sim/stats").then().statusCode(200).body("refreshes", equalTo(3))
+                .body("refresh_reuse_within_grace", equalTo(2)).body("faults_after_action", equalTo(2));
+    }
+
     @Test
     void injectedFaultsReachTheClientTyped() {
         given().contentType(ContentType.JSON).body(Map.of("method", "auth.test", "httpStatus", 429,
