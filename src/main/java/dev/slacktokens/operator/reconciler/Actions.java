@@ -68,20 +68,27 @@ class Actions {
         StoreState current = seen.store().orElseThrow();
         if (plan instanceof Plan.Discard d) {
             current.tokens().ifPresent(t -> grants.revokeQuietly(Grants.all(t), "a discarded token"));
-            return write(seen, pass, current.dead(Reason.ReauthorizationRequired, "Re-authorization was requested "
-                    + "(annotation slacktokens.dev/reauthorize); the old tokens were revoked. Open "
-                    + "status.authorizeUrl to authorize again").reauthorizeHandled(d.request()), uid);
+            return update(seen, pass, current, s -> {
+                if (s.reauthorizeHandled().equals(Optional.of(d.request()))) {
+                    return Optional.empty(); // a consent after the request already answered it
+                }
+                // tokens stored meanwhile (a refresh of the discarded grant) are revoked too
+                s.tokens().filter(t -> !current.tokens().map(t::equals).orElse(false))
+                        .ifPresent(t -> grants.revokeQuietly(Grants.all(t), "a discarded token"));
+                return Optional.of(s.dead(Reason.ReauthorizationRequired, "Re-authorization was requested "
+                        + "(annotation slacktokens.dev/reauthorize); the old tokens were revoked. Open "
+                        + "status.authorizeUrl to authorize again").reauthorizeHandled(d.request()));
+            });
         }
-        return write(seen, pass, current.refreshHandled(((Plan.MarkHandled) plan).request()), uid);
+        String request = ((Plan.MarkHandled) plan).request();
+        return update(seen, pass, current, s -> Optional.of(s.refreshHandled(request)));
     }
 
-    private Result write(Decision.Observed seen, Decision.Pass pass, StoreState next, String uid) {
-        try {
-            return next(seen, Optional.of(store.write(next)), pass);
-        } catch (TokenStore.ConflictException e) {
-            // Someone else wrote the store meanwhile: decide again from what it holds.
-            return next(seen, store.fetch(uid), pass);
-        }
+    /** Writes the change through {@link TokenStore#update}; the pass decides again from what the store holds. */
+    private Result update(Decision.Observed seen, Decision.Pass pass, StoreState current,
+            java.util.function.Function<StoreState, Optional<StoreState>> change) {
+        Optional<StoreState> written = store.update(current, change);
+        return next(seen, written.isPresent() ? written : store.fetch(current.owner().uid()), pass);
     }
 
     private static Result next(Decision.Observed seen, Optional<StoreState> store, Decision.Pass pass) {

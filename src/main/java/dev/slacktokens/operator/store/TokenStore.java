@@ -2,6 +2,7 @@ package dev.slacktokens.operator.store;
 
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Function;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -25,7 +26,7 @@ public class TokenStore {
 
     /** A compare-and-set write lost against another writer; re-read and decide again. */
     public static final class ConflictException extends RuntimeException {
-        ConflictException(String message) {
+        public ConflictException(String message) {
             super(message, null, false, false);
         }
     }
@@ -66,6 +67,38 @@ public class TokenStore {
                 throw new ConflictException("token store of " + next.owner() + " was changed by another writer");
             }
             throw e;
+        }
+    }
+
+    /** How many times {@link #update} reads and re-applies a change that lost compare-and-set races. */
+    static final int UPDATE_TRIES = 5;
+
+    /**
+     * The one compare-and-set helper for writers whose change can be applied again to whatever the store holds
+     * (revocation events, re-authorization requests, handled markers): writes {@code change(current)}; on a conflict
+     * reads the store again and applies the change to what it holds now, up to {@link #UPDATE_TRIES} times. The change
+     * may decline (empty) when it no longer applies. Returns the stored state, or empty when the change declined or the
+     * store is gone; a store that keeps changing is a {@link ConflictException} after the last try.
+     */
+    public Optional<StoreState> update(StoreState current, Function<StoreState, Optional<StoreState>> change) {
+        StoreState base = current;
+        for (int attempt = 1;; attempt++) {
+            Optional<StoreState> next = change.apply(base);
+            if (next.isEmpty()) {
+                return Optional.empty();
+            }
+            try {
+                return Optional.of(write(next.get()));
+            } catch (ConflictException e) {
+                if (attempt == UPDATE_TRIES) {
+                    throw e;
+                }
+                Optional<StoreState> reread = fetch(base.owner().uid());
+                if (reread.isEmpty()) {
+                    return Optional.empty();
+                }
+                base = reread.get();
+            }
         }
     }
 
