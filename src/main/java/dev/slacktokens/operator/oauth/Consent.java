@@ -20,6 +20,7 @@ import dev.slacktokens.operator.slack.SlackRateLimitedException;
 import dev.slacktokens.operator.slack.SlackRef;
 import dev.slacktokens.operator.store.Labels;
 import dev.slacktokens.operator.store.StoreState;
+import dev.slacktokens.operator.store.StoredTokens;
 import dev.slacktokens.operator.store.TokenStore;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
@@ -103,9 +104,9 @@ class Consent {
                 m.getUid())));
         save(connection, base.authorized(Grants.fromConsent(m.getUid(), grant, identity, clock.instant()),
                 m.getAnnotations(), Optional.of(consumed), Optional.empty()), grant);
-        stillWanted(claims, grant);
-        existing.flatMap(StoreState::tokens)
-                .ifPresent(replaced -> grants.revokeQuietly(Grants.all(replaced), "a replaced token"));
+        Optional<StoredTokens> replaced = existing.flatMap(StoreState::tokens);
+        stillWanted(claims, grant, replaced);
+        replaced.ifPresent(r -> grants.revokeQuietly(Grants.all(r), "a replaced token"));
         if (verdict == Rebinding.Verdict.SWITCH) {
             String message = "Slack user " + bound.get() + " was replaced by " + incoming + " ("
                     + (Rebinding.reauthorizationPending(previous, m.getAnnotations())
@@ -176,11 +177,32 @@ class Consent {
             throw Refusal.RACED.because(e.getMessage() + "; the tokens of this attempt were revoked.",
                     "Reload status.authorizeUrl and consent again if the connection is not Ready.");
         } catch (RuntimeException e) {
-            grants.revokeQuietly(Grants.all(grant), "a consent that could not be stored");
             String cause = e instanceof KubernetesClientException k && k.getCode() > 0 ? "HTTP " + k.getCode()
                     : e.getClass().getSimpleName();
+            // Maybe done: the write may have landed although its answer was lost. The store, read back and compared
+            // by content, decides; what is or may be in it is never revoked.
+            Optional<Optional<StoreState>> held;
+            try {
+                held = Optional.of(store.fetch(next.owner().uid()));
+            } catch (RuntimeException readFailed) {
+                held = Optional.empty();
+            }
+            StoredTokens mine = next.tokens().orElseThrow();
+            if (held.flatMap(h -> h).flatMap(StoreState::tokens).filter(t -> t.accessToken().equals(mine.accessToken())
+                    && t.refreshToken().equals(mine.refreshToken())).isPresent()) {
+                LOG.infof("The token store of %s/%s holds this consent's tokens although the write's answer was lost "
+                        + "(%s)", connection.getMetadata().getNamespace(), connection.getMetadata().getName(), cause);
+                return;
+            }
             LOG.warnf("Could not write the token store of %s/%s: %s", connection.getMetadata().getNamespace(),
                     connection.getMetadata().getName(), cause);
+            if (held.isEmpty()) {
+                throw Refusal.NOT_SAVED.because("The Kubernetes API did not say whether it stored the tokens (" + cause
+                        + ") and could not be read back. Nothing was revoked, since they may be stored: the "
+                        + "connection's status shows whether it is Ready.", "If it is not Ready in a minute, open "
+                        + "status.authorizeUrl and consent again.");
+            }
+            grants.revokeQuietly(Grants.all(grant), "a consent that could not be stored");
             throw Refusal.NOT_SAVED.because("The Kubernetes API did not store the tokens (" + cause + "); the new "
                     + "tokens were revoked at Slack and nothing was stored.", "Open status.authorizeUrl and consent "
                     + "again in a moment. If it keeps failing, the operator's log says more.");
@@ -192,11 +214,14 @@ class Consent {
      * store existed. Then this callback is the last one to touch the store, so it revokes its tokens and removes it
      * (a finalizer that runs later finds the store and revokes it itself).
      */
-    private void stillWanted(StateCodec.Claims claims, OAuthGrant grant) throws Refusal.Failure {
+    private void stillWanted(StateCodec.Claims claims, OAuthGrant grant, Optional<StoredTokens> replaced)
+            throws Refusal.Failure {
         try {
             connection(claims);
         } catch (Refusal.Failure gone) {
             grants.revokeQuietly(Grants.all(grant), "a consent for a deleted connection");
+            // the finalizer may have run before this write and revoked nothing of what it replaced
+            replaced.ifPresent(r -> grants.revokeQuietly(Grants.all(r), "a replaced token of a deleted connection"));
             try {
                 store.delete(claims.uid());
             } catch (KubernetesClientException e) {

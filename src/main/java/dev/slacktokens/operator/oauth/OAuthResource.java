@@ -44,6 +44,11 @@ public class OAuthResource {
 
     private static final Logger LOG = Logger.getLogger(OAuthResource.class);
     static final String COOKIE = "slacktokens_oauth";
+    /**
+     * The flow cookie's name behind https: the {@code __Host-} prefix makes browsers refuse it unless it was set by
+     * this very host, Secure, with Path=/ and no Domain, so a host under the same registrable domain cannot plant one.
+     */
+    static final String HOST_COOKIE = "__Host-" + COOKIE;
 
     @Inject
     StateKeys keys;
@@ -114,7 +119,9 @@ public class OAuthResource {
     @POST
     @Path("start")
     @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
-    public Response toSlack(@FormParam("state") String signedState, @CookieParam(COOKIE) String cookie) {
+    public Response toSlack(@FormParam("state") String signedState, @CookieParam(HOST_COOKIE) String hostCookie,
+            @CookieParam(COOKIE) String plainCookie) {
+        String cookie = flowCookieValue(links.publicUrl(), hostCookie, plainCookie);
         try {
             StateCodec.Claims state = verify(signedState, StateCodec.Kind.state);
             SlackUserConnection connection = consent.connection(state);
@@ -156,7 +163,9 @@ public class OAuthResource {
     @GET
     @Path("callback")
     public Response callback(@QueryParam("code") String code, @QueryParam("state") String state,
-            @QueryParam("error") String error, @CookieParam(COOKIE) String cookie) {
+            @QueryParam("error") String error, @CookieParam(HOST_COOKIE) String hostCookie,
+            @CookieParam(COOKIE) String plainCookie) {
+        String cookie = flowCookieValue(links.publicUrl(), hostCookie, plainCookie);
         String who = "unknown connection";
         try {
             StateCodec.Claims claims = verify(state, StateCodec.Kind.state);
@@ -272,11 +281,26 @@ public class OAuthResource {
         return flowCookie(links.publicUrl(), value, maxAge);
     }
 
-    /** The flow cookie, for the browser that reaches this operator at {@code publicUrl}. */
+    /**
+     * The flow cookie, for the browser that reaches this operator at {@code publicUrl}: behind https a
+     * {@code __Host-} cookie (Secure, Path=/, host-only); over plain http (a local try-out) a cookie scoped to the
+     * public URL's {@code /oauth} path, since browsers refuse Secure cookies there.
+     */
     static NewCookie flowCookie(URI publicUrl, String value, int maxAge) {
-        boolean plainLocal = "http".equals(publicUrl.getScheme());
+        if (!"http".equals(publicUrl.getScheme())) {
+            return new NewCookie.Builder(HOST_COOKIE).value(value).path("/").maxAge(maxAge).httpOnly(true)
+                    .secure(true).sameSite(NewCookie.SameSite.LAX).build();
+        }
         String prefix = publicUrl.getRawPath() == null ? "" : publicUrl.getRawPath().replaceAll("/+$", "");
         return new NewCookie.Builder(COOKIE).value(value).path(prefix + "/oauth").maxAge(maxAge).httpOnly(true)
-                .secure(!plainLocal).sameSite(NewCookie.SameSite.LAX).build();
+                .secure(false).sameSite(NewCookie.SameSite.LAX).build();
+    }
+
+    /**
+     * The flow cookie a request carries: behind https only the {@code __Host-} one counts (a cookie without the prefix
+     * may have been planted by a sibling host); over plain http the plain one.
+     */
+    static String flowCookieValue(URI publicUrl, String hostCookie, String plainCookie) {
+        return "http".equals(publicUrl.getScheme()) ? plainCookie : hostCookie;
     }
 }

@@ -60,7 +60,10 @@ class OAuthBindingTest extends OperatorTestBase {
         Map<String, String> workload = awaitWorkloadSecret(ns, "once");
 
         anotherUserConsentsNext();
+        Object codes = simStat("codes_issued");
         assertPage(new Browser().authorize(link), 410, "already used");
+        // The refusal comes before Slack: no consent, no code (the live-token check below holds trivially then).
+        assertThat(simStat("codes_issued")).as("Slack's consent was never reached").isEqualTo(codes);
 
         Map<String, String> after = awaitStore(c);
         assertThat(after.get("user_id")).isEqualTo("U0SIM0001");
