@@ -20,12 +20,20 @@ public class LeaderElectionProducer {
 
     private static final Logger LOG = Logger.getLogger(LeaderElectionProducer.class);
 
+    /**
+     * Halt, not exit: no shutdown hooks, so no in-flight reconciliation gets to finish a Slack call as a stale leader
+     * (the new leader may be resuming the same refresh).
+     */
     @Produces
     @Singleton
-    LeaseLoss leaseLoss() {
-        // halt, not exit: no shutdown hooks, so no in-flight reconciliation gets to finish a Slack call as a stale
-        // leader (the new leader may be resuming the same refresh).
-        return new LeaseLoss(status -> Runtime.getRuntime().halt(status));
+    ProcessExit processExit() {
+        return status -> Runtime.getRuntime().halt(status);
+    }
+
+    @Produces
+    @Singleton
+    LeaseLoss leaseLoss(ProcessExit exit) {
+        return new LeaseLoss(exit::exit);
     }
 
     @Produces

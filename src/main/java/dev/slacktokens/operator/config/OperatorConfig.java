@@ -57,6 +57,13 @@ public interface OperatorConfig {
     @WithDefault("30s")
     Duration storeWriteRetry();
 
+    /**
+     * On SIGTERM, how long refreshes in flight are waited for before the operator stops; the Lease is released only if
+     * none is left. Keep it below the Pod's terminationGracePeriodSeconds and above the Slack read timeout.
+     */
+    @WithDefault("20s")
+    Duration shutdownDrain();
+
     /** Write Secrets with server-side apply (one field manager). Off only for the CRUD mock server in tests. */
     @WithDefault("true")
     boolean serverSideApply();

@@ -1,6 +1,7 @@
 package dev.slacktokens.operator.config;
 
 import java.time.Clock;
+import java.time.Instant;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
@@ -38,12 +39,30 @@ public class OperatorStartup {
         started = op;
     }
 
+    /**
+     * The clean stop (SIGTERM): refreshes stop starting, those in flight are waited for (at most
+     * {@code slack-operator.shutdown-drain}, inside the chart's {@code terminationGracePeriodSeconds}), the journal
+     * resumer stops, the operator stops, and only then is the Lease released, so that no Slack call leaves this
+     * process after another replica may lead. If something is still in flight at the bound, the Lease is not released:
+     * the next leader waits for it to expire.
+     */
     void onStop(@Observes ShutdownEvent event, Instance<LeaseLoss> leaseLoss, Instance<LeaderLease> lease,
-            Instance<KubernetesClient> client, Clock clock) {
+            Instance<KubernetesClient> client, Instance<Drainable> inFlight, OperatorConfig config, Clock clock) {
         Operator op = started;
         if (op != null) {
             leaseLoss.get().shuttingDown();
+            Instant deadline = clock.instant().plus(config.shutdownDrain());
+            boolean drained = true;
+            for (Drainable d : inFlight) {
+                drained &= d.drain(deadline);
+            }
             op.stop();
+            if (!drained) {
+                LOG.warnf("Refreshes were still in flight after %s s; the Lease is left to expire so that no other "
+                        + "replica leads while their Slack calls may land (their journals stay open and the next leader "
+                        + "resumes them)", config.shutdownDrain().toSeconds());
+                return;
+            }
             // JOSDK stops leading without releasing the Lease: give it up, so a follower takes over at once instead
             // of after the lease duration. A failure only costs that wait. Operator.stop() closed the client it
             // used, so this one call gets its own client with the same configuration.

@@ -1,10 +1,15 @@
 package dev.slacktokens.operator.reconciler;
 
+import java.time.Clock;
+import java.time.Instant;
+import java.util.concurrent.atomic.AtomicInteger;
+
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.ObservesAsync;
 import jakarta.inject.Inject;
 
 import dev.slacktokens.operator.api.v1alpha1.SlackUserConnection;
+import dev.slacktokens.operator.config.Drainable;
 import dev.slacktokens.operator.config.LeadershipAcquired;
 import dev.slacktokens.operator.oauth.SlackApps;
 import dev.slacktokens.operator.store.RefreshJournal;
@@ -22,7 +27,7 @@ import org.jboss.logging.Logger;
  * is compare-and-set.
  */
 @ApplicationScoped
-public class JournalResumer {
+public class JournalResumer implements Drainable {
 
     private static final Logger LOG = Logger.getLogger(JournalResumer.class);
 
@@ -34,6 +39,12 @@ public class JournalResumer {
     TokenRefresher refresher;
     @Inject
     SlackApps apps;
+    @Inject
+    Clock clock;
+    /** Set by the clean stop: no further store is looked at. */
+    private volatile boolean stopping;
+    /** Set while a resume sweep runs. */
+    private final AtomicInteger running = new AtomicInteger();
 
     void onLeading(@ObservesAsync LeadershipAcquired event) {
         int resumed = resumeOpenJournals();
@@ -44,8 +55,35 @@ public class JournalResumer {
 
     /** Resumes the open journals of every token store; returns how many refreshes were attempted. */
     public int resumeOpenJournals() {
+        running.incrementAndGet();
+        try {
+            return sweep();
+        } finally {
+            running.decrementAndGet();
+        }
+    }
+
+    /** The clean stop: the sweep looks at no further store; waits for the current one (the refresher drains too). */
+    @Override
+    public boolean drain(Instant deadline) {
+        stopping = true;
+        while (running.get() > 0 && clock.instant().isBefore(deadline)) {
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        return running.get() == 0;
+    }
+
+    private int sweep() {
         int attempted = 0;
         for (StoreState s : store.list()) {
+            if (stopping) {
+                break;
+            }
             try {
                 attempted += resume(s) ? 1 : 0;
             } catch (RuntimeException e) {

@@ -18,6 +18,7 @@ import dev.slacktokens.operator.oauth.StateKeys;
 import dev.slacktokens.operator.testing.AllowAllRules;
 import dev.slacktokens.operator.testing.OperatorProfile;
 import dev.slacktokens.operator.testing.OperatorTestBase;
+import dev.slacktokens.operator.testing.RecordingExit;
 import io.fabric8.kubernetes.api.model.coordination.v1.LeaseBuilder;
 import io.javaoperatorsdk.operator.api.config.LeaderElectionConfiguration;
 import io.quarkus.test.junit.QuarkusTest;
@@ -69,19 +70,26 @@ class LeaderElectionTest extends OperatorTestBase {
     @Inject
     StateKeys keys;
 
+    @Inject
+    RecordingExit exits;
+
+    /**
+     * Through the producer's wiring: the leader callbacks JOSDK was given end in the process exit (a test that built
+     * its own LeaseLoss could not see a callback that was never wired).
+     */
     @Test
     void aLostLeaseMakesTheReplicaExit() {
-        assertThat(leaderElection.getLeaderCallbacks()).isPresent();
-        java.util.List<Integer> exits = new java.util.ArrayList<>();
-        LeaseLoss loss = new LeaseLoss(exits::add);
-        loss.onStopLeading();
-        assertThat(exits).as("a lost Lease exits with status 1").containsExactly(1);
-        loss.shuttingDown();
-        loss.onStopLeading();
-        assertThat(exits).as("a clean shutdown releases the Lease without exiting").containsExactly(1);
+        var callbacks = leaderElection.getLeaderCallbacks().orElseThrow();
+        callbacks.onStopLeading();
+        assertThat(exits.statuses()).as("a lost Lease exits with status 1").containsExactly(1);
         assertThat(leaderElection.getLeaseName()).isEqualTo(LEASE);
         assertThat(leaderElection.getLeaseNamespace()).contains(OperatorProfile.OPERATOR_NAMESPACE);
         assertThat(leaderElection.getIdentity()).contains("this-replica");
+        java.util.List<Integer> direct = new java.util.ArrayList<>();
+        LeaseLoss loss = new LeaseLoss(direct::add);
+        loss.shuttingDown();
+        loss.onStopLeading();
+        assertThat(direct).as("a clean shutdown releases the Lease without exiting").isEmpty();
     }
 
     @Test
