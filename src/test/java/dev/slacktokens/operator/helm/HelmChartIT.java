@@ -199,7 +199,8 @@ class HelmChartIT {
         assertThat(one(docs, "ServiceMonitor").path("spec").path("endpoints").get(0).path("path").asText())
                 .isEqualTo("/q/metrics");
         assertThat(one(docs, "PrometheusRule").toString()).contains("SlackTokenExpiringWithoutRefresh")
-                .contains("SlackConnectionsNeedReauthorization").contains("SlackTokenRefreshErrors");
+                .contains("SlackConnectionsNeedReauthorization").contains("SlackTokenRefreshErrors")
+                .contains("SlackTokenExpired");
         assertThat(one(docs, "NetworkPolicy").path("spec").path("policyTypes").toString()).contains("Egress");
     }
 

@@ -8,8 +8,10 @@ public enum Reason {
     Authorized,
     /** The token was rotated and the workload Secret holds the new one. */
     Refreshed,
-    /** A refresh failed transiently; the current token is still valid and the operator retries. */
+    /** A refresh failed (or its outcome is unknown); the current token is still valid and the operator retries. */
     RefreshRetrying,
+    /** The access token in the workload Secret expired before a refresh succeeded; the operator keeps retrying. */
+    TokenExpired,
     /** Slack no longer accepts the refresh token (or it expired unrefreshed): a new consent is needed. */
     ReauthorizationRequired,
     /** The spec cannot be acted on (for example a referenced Secret is missing). */
@@ -26,6 +28,6 @@ public enum Reason {
     ReconcileError;
 
     /** All reasons, for field descriptions. */
-    public static final String ALL_DESCRIBED = "AwaitingAuthorization, Authorized, Refreshed, RefreshRetrying, "
+    public static final String ALL_DESCRIBED = "AwaitingAuthorization, Authorized, Refreshed, RefreshRetrying, TokenExpired, "
             + "ReauthorizationRequired, InvalidSpec, InvalidClient, IdentityMismatch, MissingScopes, Revoked, ReconcileError";
 }
