@@ -42,6 +42,8 @@ public class ConnectionDeletion {
     @Inject
     OperatorConfig operator;
     @Inject
+    TokenRefresher refresher;
+    @Inject
     Clock clock;
 
     public DeleteControl cleanup(SlackUserConnection c, Optional<StoreState> storeState) {
@@ -75,6 +77,7 @@ public class ConnectionDeletion {
                         WorkloadSecrets.name(c));
             }
         }
+        refresher.forget(c, storeState);
         store.delete(c.getMetadata().getUid());
         return DeleteControl.defaultDelete();
     }

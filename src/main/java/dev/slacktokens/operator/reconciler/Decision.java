@@ -33,7 +33,8 @@ import dev.slacktokens.operator.store.TokenPair;
  * <li>a pair due ({@link #due}), not yet tried in this pass, not queued for a rate-limit permit, and no Slack failure
  * in this pass: {@link Plan.Refresh}, the user pair first;</li>
  * <li>a manual refresh request for a token that does not rotate: {@link Plan.MarkHandled};</li>
- * <li>otherwise {@link Plan.Project}, with the next look at the earliest due time.</li>
+ * <li>otherwise {@link Plan.Project}, with the next look at the earliest due time, or at the instant a token starts to
+ * count as expired ({@link RefreshPolicy#expired}) if that comes first.</li>
  * </ol>
  */
 final class Decision {
@@ -148,8 +149,11 @@ final class Decision {
         }
         List<String> missingScopes = c.getSpec().getUserScopes().stream().filter(x -> !tokens.scopes().contains(x))
                 .toList();
-        Optional<Instant> next = Stream.of(next(TokenPair.USER, user, pass), next(TokenPair.BOT, bot, pass),
-                missingScopes.isEmpty() ? Optional.<Instant>empty() : link).flatMap(Optional::stream)
+        // The instants the tokens start to count as expired: the status turns on time, not at the next retry.
+        Stream<Instant> expiries = Stream.of(TokenPair.USER, TokenPair.BOT)
+                .flatMap(p -> RefreshPolicy.expiryCheck(p.expiresAt(tokens)).stream()).filter(now::isBefore);
+        Optional<Instant> next = Stream.concat(Stream.of(next(TokenPair.USER, user, pass), next(TokenPair.BOT, bot,
+                pass), missingScopes.isEmpty() ? Optional.<Instant>empty() : link).flatMap(Optional::stream), expiries)
                 .map(t -> t.isBefore(now.plus(RefreshPolicy.MIN_WAIT)) ? now.plus(RefreshPolicy.MIN_WAIT) : t)
                 .min(Instant::compareTo);
         return new Plan.Project(store, tokens, user, bot, Optional.ofNullable(pass.queued().get(TokenPair.USER)),

@@ -95,25 +95,24 @@ final class StatusBuilder {
         s.setFailedRefreshAttempts(failures.map(RefreshJournal::failures).orElse(null));
         s.setLastFailureTime(failures.flatMap(RefreshJournal::failedAt).map(Instant::toString).orElse(null));
         s.setAuthorizeUrl(null);
-        boolean valid = tokens.expiresAt().map(now::isBefore).orElse(true);
+        boolean valid = !RefreshPolicy.expired(tokens.expiresAt(), now);
         String expiry = tokens.expiresAt().map(Object::toString).orElse("?");
         String validity = valid ? "the current token stays valid until " + expiry
                 : "the access token EXPIRED at " + expiry;
-        if (failures.isPresent()) {
+        Optional<String> pending = pending(failures, p.queuedUntil(), oauthLimit, now);
+        if (failures.isPresent() && failures.get().invalidClient()) {
             RefreshJournal j = failures.get();
-            String next = j.retryAt().map(Object::toString).orElse("?");
-            return j.invalidClient()
-                    ? new Ready(false, Reason.InvalidClient, "Slack rejected the Slack app's credentials ("
-                            + j.error().orElse("?") + "); fix the client id/secret; next try at " + next + "; "
-                            + validity)
-                    : new Ready(valid, Reason.RefreshRetrying, "Refresh attempt " + j.failures() + " failed ("
-                            + j.error().orElse("?") + "); retrying at " + next + "; " + validity);
+            return new Ready(false, Reason.InvalidClient, "Slack rejected the Slack app's credentials ("
+                    + j.error().orElse("?") + "); fix the client id/secret; next try at "
+                    + j.retryAt().map(Object::toString).orElse("?") + "; " + validity);
         }
-        if (p.queuedUntil().isPresent() && !valid) {
-            long seconds = Math.max(1, java.time.Duration.between(now, p.queuedUntil().get()).toSeconds());
-            return new Ready(false, Reason.RefreshRetrying, "The refresh waits for the operator's own limit on "
-                    + "oauth.v2.access (" + oauthLimit + " calls per minute, shared by all connections); next try in "
-                    + seconds + " s; " + validity);
+        if (!valid) {
+            return new Ready(false, Reason.TokenExpired, "The access token in Secret " + WorkloadSecrets.name(c)
+                    + " expired at " + expiry + " (workloads using it get token_expired from Slack) and is not "
+                    + "refreshed yet: " + pending.orElse("the refresh is due now") + botNote(p, now));
+        }
+        if (failures.isPresent()) {
+            return new Ready(true, Reason.RefreshRetrying, pending.get() + "; " + validity + botNote(p, now));
         }
         String where = " is in Secret " + WorkloadSecrets.name(c);
         if (!missing.isEmpty()) {
@@ -124,7 +123,7 @@ final class StatusBuilder {
         boolean refreshed = s.getLastRefreshTime() != null;
         return new Ready(true, refreshed ? Reason.Refreshed : Reason.Authorized,
                 (refreshed ? "Refreshed token of " : "Token of ") + who(tokens) + where
-                        + tokens.expiresAt().map(t -> "; valid until " + t).orElse("") + botNote(p));
+                        + tokens.expiresAt().map(t -> "; valid until " + t).orElse("") + botNote(p, now));
     }
 
     /**
@@ -134,7 +133,8 @@ final class StatusBuilder {
     static SlackUserConnectionStatus failed(SlackUserConnection c, String message, Instant now) {
         SlackUserConnectionStatus s = copy(c.getStatus());
         boolean valid = ReadyCondition.get(s).map(x -> "True".equals(x.getStatus())).orElse(false)
-                && s.getExpiresAt() != null && Instant.parse(s.getExpiresAt()).isAfter(now);
+                && s.getExpiresAt() != null
+                && !RefreshPolicy.expired(Optional.of(Instant.parse(s.getExpiresAt())), now);
         ReadyCondition.set(s, valid, Reason.ReconcileError, message, c.getMetadata().getGeneration(), now);
         return s;
     }
@@ -145,9 +145,40 @@ final class StatusBuilder {
                 || (plan instanceof Plan.Project p && !p.missingScopes().isEmpty());
     }
 
-    private static String botNote(Plan.Project p) {
+    /**
+     * Why the user pair's refresh has not happened yet: the failed attempts (or an unknown outcome) and the next try,
+     * or the operator's own rate limit; empty when nothing holds it back.
+     */
+    private static Optional<String> pending(Optional<RefreshJournal> failures, Optional<Instant> queuedUntil,
+            int oauthLimit, Instant now) {
+        if (failures.isPresent()) {
+            RefreshJournal j = failures.get();
+            String next = j.retryAt().map(Object::toString).orElse("?");
+            String error = j.error().orElse("?");
+            if (j.inDoubtSince().isPresent()) {
+                Instant since = j.inDoubtSince().get();
+                return Optional.of(now.isBefore(since.plus(RefreshPolicy.IN_DOUBT_WINDOW))
+                        ? "Slack's answer to a refresh was not seen (" + error + ", attempt " + j.failures() + "); "
+                                + "Slack may have rotated the pair, so the same refresh token is tried again every "
+                                + RefreshPolicy.IN_DOUBT_PACE.toSeconds() + " s and what it returns is checked with "
+                                + "auth.test; next try at " + next
+                        : "The outcome of a refresh stayed unknown since " + since + " (last answer " + error
+                                + ", attempt " + j.failures() + "); still trying the same refresh token, next try at "
+                                + next);
+            }
+            return Optional.of("Refresh attempt " + j.failures() + " failed (" + error + "); retrying at " + next);
+        }
+        return queuedUntil.map(until -> "The refresh waits for the operator's own limit on oauth.v2.access ("
+                + oauthLimit + " calls per minute, shared by all connections); next try in "
+                + Math.max(1, java.time.Duration.between(now, until).toSeconds()) + " s");
+    }
+
+    private static String botNote(Plan.Project p, Instant now) {
         String dropped = p.tokens().bot().isEmpty() ? p.store().botDead().map(why -> "; " + why).orElse("") : "";
-        return dropped + p.bot().failures().map(j -> "; the bot token's refresh failed " + j.failures()
+        Optional<Instant> botExpires = TokenPair.BOT.expiresAt(p.tokens());
+        String expired = RefreshPolicy.expired(botExpires, now) ? "; the bot token EXPIRED at " + botExpires.get()
+                + " and is not refreshed yet" : "";
+        return dropped + expired + p.bot().failures().map(j -> "; the bot token's refresh failed " + j.failures()
                 + " time(s) (" + j.error().orElse("?") + "), next try at " + j.retryAt().map(Object::toString)
                 .orElse("?")).orElse("");
     }

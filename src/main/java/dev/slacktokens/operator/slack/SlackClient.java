@@ -193,6 +193,10 @@ public class SlackClient {
             if (status != null) {
                 throw fromStatus(method, status);
             }
+            if (findCause(e, java.net.ConnectException.class) != null) {
+                // The connection was never made (refused, or its connect timeout): the request never left.
+                throw new SlackTransientException(method, "connection_refused", e.getClass().getSimpleName(), e);
+            }
             boolean timeout = findCause(e, java.util.concurrent.TimeoutException.class) != null
                     || String.valueOf(e.getMessage()).toLowerCase().contains("timeout")
                     || String.valueOf(e.getMessage()).toLowerCase().contains("timed out");

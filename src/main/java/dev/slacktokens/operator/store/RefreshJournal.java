@@ -18,27 +18,56 @@ import dev.slacktokens.operator.slack.SlackToken;
  * <ul>
  * <li><em>open</em>: an attempt started and its answer was never recorded (a crash, a lost leader): Slack may have
  * rotated the pair, so the refresh is resumed at once with the same refresh token, inside Slack's grace period;</li>
- * <li><em>failed</em>: Slack answered with an error and minted nothing: the next attempt waits until
- * {@code retryAt} (a capped backoff, or Slack's Retry-After), whoever the leader is then.</li>
+ * <li><em>failed</em>: the attempt ended with an answer and the next attempt waits until {@code retryAt},
+ * whoever the leader is then;</li>
+ * <li><em>in doubt</em> ({@code inDoubtSince}): an answer that does not say whether Slack rotated the pair (a timeout,
+ * a reset connection, a 5xx) was seen since then: every later attempt with this refresh token is checked like a
+ * resumed one, however it ends.</li>
  * </ul>
- * Encoded as {@code <digest>@<startedAt>[;failures=n;failedAt=t;retryAt=t;error=e;invalidClient=true]}.
+ * Encoded as {@code <digest>@<startedAt>[;failures=n;failedAt=t;retryAt=t;error=e;invalidClient=true;inDoubtSince=t]}.
  */
 public record RefreshJournal(String tokenDigest, Instant startedAt, int failures, Optional<Instant> failedAt,
-        Optional<Instant> retryAt, Optional<String> error, boolean invalidClient) {
+        Optional<Instant> retryAt, Optional<String> error, boolean invalidClient, Optional<Instant> inDoubtSince) {
 
-    /** A new attempt with this refresh token, carrying the failures of earlier attempts with the same token. */
+    public RefreshJournal(String tokenDigest, Instant startedAt, int failures, Optional<Instant> failedAt,
+            Optional<Instant> retryAt, Optional<String> error, boolean invalidClient) {
+        this(tokenDigest, startedAt, failures, failedAt, retryAt, error, invalidClient, Optional.empty());
+    }
+
+    /** A new attempt with this refresh token, carrying the failures and doubt of earlier attempts with the same token. */
     public static RefreshJournal start(SlackToken refreshToken, Instant now, Optional<RefreshJournal> previous) {
         String digest = digest(refreshToken);
         return previous.filter(p -> p.tokenDigest.equals(digest))
-                .map(p -> new RefreshJournal(digest, now, p.failures, p.failedAt, p.retryAt, p.error, p.invalidClient))
+                .map(p -> new RefreshJournal(digest, now, p.failures, p.failedAt, p.retryAt, p.error, p.invalidClient,
+                        p.inDoubtSince))
                 .orElseGet(() -> new RefreshJournal(digest, now, 0, Optional.empty(), Optional.empty(),
-                        Optional.empty(), false));
+                        Optional.empty(), false, Optional.empty()));
     }
 
-    /** This attempt failed with Slack's {@code error}; try again at {@code nextTry}. */
-    public RefreshJournal failed(Instant now, Instant nextTry, String slackError, boolean badClient) {
+    /**
+     * This attempt ended with {@code error} (Slack's, or ours for a transport failure); try again at {@code nextTry}.
+     *
+     * @param unknownOutcome the answer does not say whether Slack rotated the pair: the journal is in doubt from now
+     *                       (if it was not already)
+     */
+    public RefreshJournal failed(Instant now, Instant nextTry, String slackError, boolean badClient,
+            boolean unknownOutcome) {
         return new RefreshJournal(tokenDigest, startedAt, failures + 1, Optional.of(now), Optional.of(nextTry),
-                Optional.of(slackError.replaceAll("[^A-Za-z0-9_.-]", "_")), badClient);
+                Optional.of(slackError.replaceAll("[^A-Za-z0-9_.-]", "_")), badClient,
+                inDoubtSince.or(() -> unknownOutcome ? Optional.of(now) : Optional.empty()));
+    }
+
+    /** This attempt failed with Slack's word that nothing was minted; try again at {@code nextTry}. */
+    public RefreshJournal failed(Instant now, Instant nextTry, String slackError, boolean badClient) {
+        return failed(now, nextTry, slackError, badClient, false);
+    }
+
+    /**
+     * Whether a pair got with this refresh token must be checked with {@code auth.test} before it is used: an attempt
+     * whose answer was never recorded (open), or an answer that left the outcome unknown (in doubt).
+     */
+    public boolean needsCheck() {
+        return open() || inDoubtSince.isPresent();
     }
 
     public boolean isFor(SlackToken refreshToken) {
@@ -61,6 +90,7 @@ public record RefreshJournal(String tokenDigest, Instant startedAt, int failures
         if (invalidClient) {
             out.append(";invalidClient=true");
         }
+        inDoubtSince.ifPresent(t -> out.append(";inDoubtSince=").append(t));
         return out.toString();
     }
 
@@ -86,7 +116,8 @@ public record RefreshJournal(String tokenDigest, Instant startedAt, int failures
                     Integer.parseInt(fields.getOrDefault("failures", "0")),
                     Optional.ofNullable(fields.get("failedAt")).map(Instant::parse),
                     Optional.ofNullable(fields.get("retryAt")).map(Instant::parse),
-                    Optional.ofNullable(fields.get("error")), "true".equals(fields.get("invalidClient"))));
+                    Optional.ofNullable(fields.get("error")), "true".equals(fields.get("invalidClient")),
+                    Optional.ofNullable(fields.get("inDoubtSince")).map(Instant::parse)));
         } catch (RuntimeException e) {
             return Optional.empty();
         }

@@ -37,7 +37,7 @@ import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 
 /**
  * Every plan and branch of {@link Decision#decide}, with a fixed clock, one named row each; then what each Slack error
- * of a refresh leads to, through {@link TokenRefresher#verdict}, the store, the decision and {@link StatusBuilder}.
+ * of a refresh leads to, through {@link RefreshProtocol#minted}, the store, the decision and {@link StatusBuilder}.
  * A 12 h token issued at {@link #ISSUED}, a 2 h margin; the pass looks at {@link #NOW} (3 h in) unless a row says
  * otherwise.
  */
@@ -277,43 +277,70 @@ class DecisionTest {
     }
 
     /**
-     * What each Slack error answering a refresh leads to. A new Slack error is one row here (and, if it means the
-     * tokens are dead or the app's credentials are wrong, one entry in {@link SlackApiException}'s sets).
+     * What each Slack error answering a refresh leads to, through {@link RefreshProtocol#minted}, the journal, the
+     * decision and {@link StatusBuilder}. A new Slack error is one row here (and, if it means the tokens are dead or
+     * the outcome unknown, one entry in {@link RefreshProtocol}'s sets).
      */
     static Stream<Arguments> slackErrors() {
         return Stream.of(
-                Arguments.of(new SlackPermanentException("oauth.v2.access", "invalid_refresh_token", null),
-                        RefreshOutcome.Verdict.DEAD, Reason.ReauthorizationRequired, false),
-                Arguments.of(new SlackPermanentException("oauth.v2.access", "token_revoked", null),
-                        RefreshOutcome.Verdict.DEAD, Reason.ReauthorizationRequired, false),
-                Arguments.of(new SlackPermanentException("oauth.v2.access", "refresh_token_expired", null),
-                        RefreshOutcome.Verdict.DEAD, Reason.ReauthorizationRequired, false),
-                Arguments.of(new SlackPermanentException("oauth.v2.access", "invalid_client_id", null),
-                        RefreshOutcome.Verdict.RETRY, Reason.InvalidClient, false),
-                Arguments.of(new SlackPermanentException("oauth.v2.access", "bad_client_secret", null),
-                        RefreshOutcome.Verdict.RETRY, Reason.InvalidClient, false),
-                Arguments.of(new SlackPermanentException("oauth.v2.access", "some_new_error", null),
-                        RefreshOutcome.Verdict.RETRY, Reason.RefreshRetrying, true),
-                Arguments.of(new SlackTransientException("oauth.v2.access", "internal_error", null, null),
-                        RefreshOutcome.Verdict.RETRY, Reason.RefreshRetrying, true),
-                Arguments.of(new SlackTransientException("oauth.v2.access", "http_503", null, null),
-                        RefreshOutcome.Verdict.RETRY, Reason.RefreshRetrying, true),
-                Arguments.of(new SlackRateLimitedException("oauth.v2.access", Duration.ofSeconds(30)),
-                        RefreshOutcome.Verdict.RETRY, Reason.RefreshRetrying, true));
+                errorRow(permanent("invalid_refresh_token"), RefreshProtocol.Minted.DEAD, Reason.ReauthorizationRequired,
+                        false),
+                errorRow(permanent("token_revoked"), RefreshProtocol.Minted.DEAD, Reason.ReauthorizationRequired, false),
+                errorRow(permanent("token_expired"), RefreshProtocol.Minted.DEAD, Reason.ReauthorizationRequired, false),
+                errorRow(permanent("refresh_token_expired"), RefreshProtocol.Minted.DEAD,
+                        Reason.ReauthorizationRequired, false),
+                errorRow(permanent("invalid_client_id"), RefreshProtocol.Minted.NO, Reason.InvalidClient, false),
+                errorRow(permanent("bad_client_secret"), RefreshProtocol.Minted.NO, Reason.InvalidClient, false),
+                // defect 5: these three wiped the store; an IP allowlist or a misconfigured client answers them
+                errorRow(permanent("invalid_auth"), RefreshProtocol.Minted.NO, Reason.RefreshRetrying, true),
+                errorRow(permanent("not_authed"), RefreshProtocol.Minted.NO, Reason.RefreshRetrying, true),
+                errorRow(permanent("invalid_token"), RefreshProtocol.Minted.NO, Reason.RefreshRetrying, true),
+                errorRow(permanent("some_new_error"), RefreshProtocol.Minted.NO, Reason.RefreshRetrying, true),
+                errorRow(permanent("http_403"), RefreshProtocol.Minted.NO, Reason.RefreshRetrying, true),
+                errorRow(new SlackRateLimitedException("oauth.v2.access", Duration.ofSeconds(30)),
+                        RefreshProtocol.Minted.NO, Reason.RefreshRetrying, true),
+                errorRow(transientError("connection_refused"), RefreshProtocol.Minted.NO, Reason.RefreshRetrying, true),
+                // defect 2: an answer that may follow a rotation Slack made is in doubt, not "nothing minted"
+                errorRow(transientError("internal_error"), RefreshProtocol.Minted.UNKNOWN, Reason.RefreshRetrying, true),
+                errorRow(transientError("service_unavailable"), RefreshProtocol.Minted.UNKNOWN, Reason.RefreshRetrying,
+                        true),
+                errorRow(transientError("http_503"), RefreshProtocol.Minted.UNKNOWN, Reason.RefreshRetrying, true),
+                errorRow(transientError("http_408"), RefreshProtocol.Minted.UNKNOWN, Reason.RefreshRetrying, true),
+                errorRow(transientError("timeout"), RefreshProtocol.Minted.UNKNOWN, Reason.RefreshRetrying, true),
+                errorRow(transientError("connection_failed"), RefreshProtocol.Minted.UNKNOWN, Reason.RefreshRetrying,
+                        true),
+                errorRow(transientError("invalid_response"), RefreshProtocol.Minted.UNKNOWN, Reason.RefreshRetrying,
+                        true));
+    }
+
+    static SlackApiException permanent(String error) {
+        return new SlackPermanentException("oauth.v2.access", error, null);
+    }
+
+    static SlackApiException transientError(String error) {
+        return new SlackTransientException("oauth.v2.access", error, null, null);
+    }
+
+    static Arguments errorRow(SlackApiException error, RefreshProtocol.Minted minted, Reason reason,
+            boolean stillReady) {
+        return Arguments.of(error.error() + " (" + error.getClass().getSimpleName() + "): " + minted + ", " + reason,
+                error, minted, reason, stillReady);
     }
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("slackErrors")
-    void aSlackErrorOfARefreshEndsInItsVerdictAndReason(SlackApiException error, RefreshOutcome.Verdict verdict,
-            Reason reason, boolean stillReady) {
-        assertThat(RefreshOutcome.verdict(error)).isEqualTo(verdict);
+    void aSlackErrorOfARefreshEndsInItsVerdictAndReason(String name, SlackApiException error,
+            RefreshProtocol.Minted minted, Reason reason, boolean stillReady) {
+        assertThat(RefreshProtocol.minted(error)).isEqualTo(minted);
         Given before = ready().at(USER_AT);
-        StoreState after = verdict == RefreshOutcome.Verdict.DEAD
+        RefreshJournal failed = RefreshProtocol.afterFailure(RefreshJournal.start(REFRESH, USER_AT, Optional.empty()),
+                error, Optional.of(EXPIRES), USER_AT);
+        assertThat(failed.inDoubtSince().isPresent()).as("in doubt").isEqualTo(minted == RefreshProtocol.Minted.UNKNOWN);
+        StoreState after = minted == RefreshProtocol.Minted.DEAD
                 ? before.store().get().dead(Reason.ReauthorizationRequired, "Slack no longer accepts the refresh token ("
                         + error.error() + ")")
-                : before.store().get().withJournal(TokenPair.USER, RefreshOutcome.failedAttempt(
-                        RefreshJournal.start(REFRESH, USER_AT, Optional.empty()), error, USER_AT));
-        Decision.Pass pass = Decision.Pass.start().tried(TokenPair.USER, false, verdict == RefreshOutcome.Verdict.RETRY);
+                : before.store().get().withJournal(TokenPair.USER, failed);
+        Decision.Pass pass = Decision.Pass.start().tried(TokenPair.USER, false, minted != RefreshProtocol.Minted.DEAD);
         Given then = before.store(Optional.of(after)).pass(pass);
         Plan plan = then.decide();
         assertThat(plan).isInstanceOf(Plan.Final.class);
@@ -323,39 +350,114 @@ class DecisionTest {
         assertThat(ready.getReason()).isEqualTo(reason.name());
         assertThat(ready.getStatus()).isEqualTo(stillReady ? "True" : "False");
         assertThat(ready.getMessage()).contains(error.error());
+        if (minted == RefreshProtocol.Minted.UNKNOWN) {
+            assertThat(ready.getMessage()).contains("may have rotated the pair");
+            assertThat(status.getRefreshAt()).as("tried again at once").isEqualTo(USER_AT.toString());
+        }
         if (error instanceof SlackRateLimitedException) {
             assertThat(status.getRefreshAt()).as("Retry-After honoured").isEqualTo(USER_AT.plusSeconds(30).toString());
         }
     }
 
-    /** The next try after a failure: the capped backoff, or Slack's Retry-After when longer, from the failure. */
+    /**
+     * The next try after a failure: the capped backoff within the time the token has left, at once and then every
+     * 2 s while the outcome is unknown, or Slack's Retry-After when longer.
+     */
     static Stream<Arguments> nextTries() {
         SlackApiException limited = new SlackRateLimitedException("oauth.v2.access", Duration.ofSeconds(30));
-        SlackApiException failing = new SlackTransientException("oauth.v2.access", "internal_error", null, null);
+        SlackApiException failing = permanent("some_new_error");
+        SlackApiException unseen = transientError("timeout");
+        Optional<Instant> far = Optional.of(EXPIRES);
+        Instant t = USER_AT;
         return Stream.of(
-                Arguments.of("1st failure: 2 s", failing, 0, Duration.ofSeconds(2)),
-                Arguments.of("3rd failure: 8 s", failing, 2, Duration.ofSeconds(8)),
+                Arguments.of("1st failure: 2 s", failing, 0, false, far, Duration.ofSeconds(2)),
+                Arguments.of("3rd failure: 8 s", failing, 2, false, far, Duration.ofSeconds(8)),
                 Arguments.of("a 429 with Retry-After 30 s after 1 failure: 30 s, not the 4 s backoff", limited, 1,
-                        Duration.ofSeconds(30)),
-                Arguments.of("a 429 with Retry-After 30 s after 5 failures: the 64 s backoff", limited, 5,
+                        false, far, Duration.ofSeconds(30)),
+                Arguments.of("a 429 with Retry-After 30 s after 5 failures: the 64 s backoff", limited, 5, false, far,
                         Duration.ofSeconds(64)),
-                Arguments.of("many failures: capped at 5 min", failing, 40, Duration.ofMinutes(5)));
+                Arguments.of("many failures: capped at 5 min", failing, 40, false, far, Duration.ofMinutes(5)),
+                // defect 10: exponential steps spent a 30 s window in four failures
+                Arguments.of("5th failure with 20 s left: a quarter of it, 5 s, not 32 s", failing, 4, false,
+                        Optional.of(t.plusSeconds(20)), Duration.ofSeconds(5)),
+                Arguments.of("with 2 s left: at least 1 s", failing, 4, false, Optional.of(t.plusSeconds(2)),
+                        Duration.ofSeconds(1)),
+                Arguments.of("expired: at most 30 s", failing, 40, false, Optional.of(t.minusSeconds(60)),
+                        Duration.ofSeconds(30)),
+                Arguments.of("a Retry-After longer than the time left is still honoured", limited, 0, false,
+                        Optional.of(t.plusSeconds(20)), Duration.ofSeconds(30)),
+                Arguments.of("the first unknown outcome: at once", unseen, 3, false, far, Duration.ZERO),
+                Arguments.of("an unknown outcome after an earlier one: 2 s", unseen, 3, true, far,
+                        Duration.ofSeconds(2)),
+                Arguments.of("a 429 while in doubt: Retry-After", limited, 3, true, far, Duration.ofSeconds(30)),
+                Arguments.of("a documented error while in doubt: still 2 s (the earlier outcome is still unknown)",
+                        failing, 3, true, far, Duration.ofSeconds(2)));
     }
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("nextTries")
     void aFailedAttemptIsRetriedAfterItsBackoffOrRetryAfter(String name, SlackApiException error, int earlier,
-            Duration wait) {
-        RefreshJournal journal = RefreshJournal.start(REFRESH, USER_AT, Optional.empty());
+            boolean inDoubt, Optional<Instant> expiresAt, Duration wait) {
+        RefreshJournal journal = RefreshJournal.start(REFRESH, USER_AT.minusSeconds(10), Optional.empty());
         for (int i = 0; i < earlier; i++) {
-            journal = journal.failed(USER_AT, USER_AT, "internal_error", false);
+            journal = journal.failed(USER_AT.minusSeconds(10), USER_AT, "internal_error", false,
+                    inDoubt && i == 0);
         }
-        RefreshJournal failed = RefreshOutcome.failedAttempt(journal, error, USER_AT);
+        RefreshJournal failed = RefreshProtocol.afterFailure(journal, error, expiresAt, USER_AT);
         assertThat(failed.failures()).isEqualTo(earlier + 1);
         assertThat(failed.retryAt()).contains(USER_AT.plus(wait));
-        Plan plan = ready().store(journal(TokenPair.USER, failed)).at(USER_AT.plusSeconds(1)).decide();
-        assertThat(describe(plan)).as("nothing is tried before then").isEqualTo("Project next=" + USER_AT.plus(wait)
-                + " failures=" + (earlier + 1));
+        Plan plan = ready().store(journal(TokenPair.USER, failed)).at(USER_AT).decide();
+        assertThat(describe(plan)).as("nothing is tried before then").isEqualTo(wait.isZero() ? "Refresh(USER)"
+                : "Project next=" + USER_AT.plus(wait) + " failures=" + (earlier + 1));
+    }
+
+    /**
+     * Issue 22: Ready never says True while the token in the Secret is expired. One row per case, with a 60 s token
+     * whose refresh keeps failing: valid and retrying, expired and retrying (and queued), refreshed after expiry.
+     */
+    static Stream<Arguments> expiries() {
+        Instant issued = NOW;
+        Instant expires = issued.plusSeconds(60);
+        StoredTokens shortLived = new StoredTokens(UID, SlackToken.of("xoxe.xoxp-1-access"), Optional.of(REFRESH),
+                Optional.of(expires), List.of("chat:write"), "U1", Optional.empty(), Optional.of("T1"),
+                Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(), issued, "7");
+        Given base = ready().store(Optional.of(stored(shortLived)));
+        RefreshJournal failing = RefreshJournal.start(REFRESH, expires.minusSeconds(20), Optional.empty())
+                .failed(expires.minusSeconds(20), expires.plusSeconds(10), "http_503", false, true);
+        Given retrying = base.store(journal(TokenPair.USER, failing));
+        return Stream.of(
+                Arguments.of("valid and retrying: True/RefreshRetrying, a pass when it starts to count as expired",
+                        retrying.at(expires.minusSeconds(10)), "True", Reason.RefreshRetrying,
+                        expires.minus(RefreshPolicy.EXPIRY_GUARD)),
+                Arguments.of("2 s before expires_at: False/TokenExpired (the guard)", retrying.at(expires.minus(
+                        RefreshPolicy.EXPIRY_GUARD)), "False", Reason.TokenExpired, expires.plusSeconds(10)),
+                Arguments.of("expired and retrying: False/TokenExpired", retrying.at(expires.plusSeconds(1)), "False",
+                        Reason.TokenExpired, expires.plusSeconds(10)),
+                Arguments.of("expired and queued for a permit: False/TokenExpired", base.at(expires.plusSeconds(1))
+                        .pass(Decision.Pass.start().queued(TokenPair.USER, expires.plusSeconds(5))), "False",
+                        Reason.TokenExpired, expires.plusSeconds(5)),
+                Arguments.of("expired, the refresh superseded in this pass: False/TokenExpired", base.at(
+                        expires.plusSeconds(1)).pass(Decision.Pass.start().tried(TokenPair.USER, false, false)),
+                        "False", Reason.TokenExpired, expires.plusSeconds(2)),
+                Arguments.of("refreshed after expiry: True/Refreshed again", ready().lastReady("TokenExpired",
+                        "expired", 1).at(NOW).pass(
+                        Decision.Pass.start().tried(TokenPair.USER, true, false)), "True", Reason.Refreshed, USER_AT));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("expiries")
+    void readyFollowsTheClock(String name, Given given, String status, Reason reason, Instant next) {
+        Plan plan = given.decide();
+        assertThat(plan).isInstanceOf(Plan.Project.class);
+        assertThat(((Plan.Final) plan).lookAgainAt()).as("next pass").contains(next);
+        var built = StatusBuilder.build(given.connection(), (Plan.Final) plan, given.pass(), Optional.empty(), 600,
+                given.now());
+        var ready = ReadyCondition.get(built).orElseThrow();
+        assertThat(ready.getStatus()).isEqualTo(status);
+        assertThat(ready.getReason()).isEqualTo(reason.name());
+        if (reason == Reason.TokenExpired) {
+            assertThat(ready.getMessage()).contains("expired at");
+        }
     }
 
     static String describe(Plan plan) {

@@ -15,10 +15,10 @@ import dev.slacktokens.operator.store.TokenPair;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 
 /**
- * The test's refresher (a test alternative of {@link TokenRefresher}, through its two seams): make the next refresh
- * "crash" right after
- * Slack answered and keep refreshes stopped until released (a dead leader), or fail the next store writes of a
- * refreshed pair as an unavailable API server would. Inert until armed.
+ * The test's refresher (a test alternative of {@link TokenRefresher}, through its seams): make the next refresh
+ * "crash" right after Slack answered and keep refreshes stopped until released (a dead leader), fail the next store
+ * writes of a refreshed pair as an unavailable API server would, or lose the answer of a write that landed and then
+ * refuse the store's writes and reads. Inert until armed.
  */
 @Alternative
 @Priority(1)
@@ -36,6 +36,9 @@ public class RefreshFaultHook extends TokenRefresher {
     private final AtomicBoolean halted = new AtomicBoolean();
     private final AtomicInteger failPersists = new AtomicInteger();
     private final AtomicInteger failedPersists = new AtomicInteger();
+    private final AtomicBoolean loseNextAnswer = new AtomicBoolean();
+    private final AtomicBoolean storeDown = new AtomicBoolean();
+    private final AtomicInteger lostAnswers = new AtomicInteger();
 
     /** Arms a crash of the next refresh after Slack's answer. */
     public void crashNextRefresh() {
@@ -52,11 +55,26 @@ public class RefreshFaultHook extends TokenRefresher {
         return failedPersists.get();
     }
 
+    /**
+     * The next write of a refreshed pair lands, but its answer is lost; from then on the token store can be neither
+     * written nor read (an API server outage) until {@link #release}.
+     */
+    public void loseNextWriteAnswerThenStoreOutage() {
+        loseNextAnswer.set(true);
+    }
+
+    /** How many answers of landed writes were lost so far. */
+    public int lostAnswers() {
+        return lostAnswers.get();
+    }
+
     /** Lets refreshes run again (the "next leader" starts) and disarms every fault. */
     public void release() {
         halted.set(false);
         crashNext.set(false);
         failPersists.set(0);
+        loseNextAnswer.set(false);
+        storeDown.set(false);
     }
 
     /** While halted (a dead leader), the controller's refreshes wait; {@link #resume} (the next leader) runs. */
@@ -76,7 +94,29 @@ public class RefreshFaultHook extends TokenRefresher {
     }
 
     @Override
+    protected void afterStoreWrite() {
+        if (loseNextAnswer.compareAndSet(true, false)) {
+            lostAnswers.incrementAndGet();
+            storeDown.set(true);
+            throw new KubernetesClientException("simulated lost answer of a write that landed (test fault hook)");
+        }
+    }
+
+    @Override
+    protected Optional<StoreState> readBack(String connectionUid) {
+        if (storeDown.get()) {
+            throw new KubernetesClientException("simulated API server outage: read refused (test fault hook)", 503,
+                    null);
+        }
+        return super.readBack(connectionUid);
+    }
+
+    @Override
     protected void beforePersist() {
+        if (storeDown.get()) {
+            failedPersists.incrementAndGet();
+            throw new KubernetesClientException("simulated API server outage (test fault hook)", 503, null);
+        }
         if (failPersists.getAndUpdate(n -> Math.max(n - 1, 0)) > 0) {
             failedPersists.incrementAndGet();
             throw new KubernetesClientException("simulated API server failure (test fault hook)", 500, null);

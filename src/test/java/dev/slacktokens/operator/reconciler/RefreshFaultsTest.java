@@ -104,6 +104,56 @@ class RefreshFaultsTest extends OperatorTestBase {
     }
 
     /**
+     * Defect 9 of issue 18: a pair parked in memory (the store refused it) was never revoked when its connection was
+     * deleted: a live token nobody held. The finalizer now revokes a parked pair the store does not hold.
+     */
+    @Test
+    void aParkedPairOfADeletedConnectionIsRevoked() {
+        SlackUserConnection c = authorized("parkeddelete", null);
+        faults.failNextPersists(1_000);
+        await().atMost(Duration.ofSeconds(40)).untilAsserted(() -> assertReady(c, true, "ReconcileError"));
+        assertThat(readyMessage(get(c))).contains("kept in memory");
+        client.resources(SlackUserConnection.class).inNamespace(ns).withName("parkeddelete").delete();
+        await().atMost(WAIT).until(() -> client.resources(SlackUserConnection.class).inNamespace(ns)
+                .withName("parkeddelete").get() == null);
+        @SuppressWarnings("unchecked")
+        Map<String, Object> live = (Map<String, Object>) simStat("live_user_access_tokens");
+        assertThat(live == null ? Map.of() : live).as("the stored pair and the parked pair are both revoked")
+                .doesNotContainKey("U0SIM0001");
+    }
+
+    /**
+     * Defect 1 of issue 18: a write of the refreshed pair landed but its answer was lost, then the API server refused
+     * the store (writes and reads) for longer than store-write-retry. The pair was parked under the digest of the
+     * refresh token it was got with; the next attempt saw another refresh token in the store, revoked the pair that
+     * had landed and refreshed with its dead refresh token: ReauthorizationRequired one second after the outage. Now
+     * the store is read back and compared by content: the landed pair is found, nothing is revoked.
+     */
+    @Test
+    void aWriteThatLandedWithItsAnswerLostIsFoundByContentAndNothingIsRevoked() {
+        SlackUserConnection c = authorized("lostanswer", null, 40);
+        String before = awaitStore(c).get("refresh_token");
+        faults.loseNextWriteAnswerThenStoreOutage();
+        await().atMost(Duration.ofSeconds(60)).until(() -> faults.lostAnswers() == 1);
+        String landed = awaitStore(c).get("refresh_token");
+        assertThat(landed).as("the write landed").isNotEqualTo(before);
+        // The outage outlasts store-write-retry (5 s in tests): the pair is parked and the pass fails visibly.
+        await().atMost(Duration.ofSeconds(30)).until(() -> faults.failedPersists() >= 3);
+        await().pollDelay(Duration.ofSeconds(7)).atMost(Duration.ofSeconds(8)).until(() -> true);
+        faults.release();
+        awaitReady(c, true, "Refreshed");
+        assertThat(simStat("revocations")).as("nothing revoked").isNull();
+        assertThat(simStat("refresh_rejected")).as("no dead refresh token used").isNull();
+        String token = awaitWorkloadSecret(ns, "lostanswer").get("access_token");
+        given().baseUri(OperatorProfile.BASE).header("Authorization", "Bearer " + token).post("/api/auth.test")
+                .then().body("ok", org.hamcrest.Matchers.equalTo(true));
+        // the next refresh, with the refresh token that landed, succeeds
+        await().atMost(Duration.ofSeconds(60)).until(() -> !landed.equals(awaitStore(c).get("refresh_token")));
+        assertThat(simStat("refresh_rejected")).isNull();
+        awaitReady(c, true, "Refreshed");
+    }
+
+    /**
      * Slack misbehaving on both pairs at once: errors, 503s, 429s with Retry-After, and answers slower than the read
      * timeout (a refresh Slack may have done though the operator never saw the answer). No token in the workload
      * Secret is ever past its expiry, both pairs keep rotating, and no refresh token is used after its grace.
@@ -168,18 +218,19 @@ class RefreshFaultsTest extends OperatorTestBase {
         sim("/_sim/faults", Map.of("method", "oauth.v2.access", "httpStatus", 503, "tokenType", "bot"), false);
         try (var writes = new WriteCounter<Secret>(client.secrets().inNamespace(OperatorProfile.OPERATOR_NAMESPACE)
                 .withName(storeName))) {
-            await().pollDelay(Duration.ofSeconds(60)).atMost(Duration.ofSeconds(61)).until(() -> {
-                userTokens.add(decode(client.secrets().inNamespace(ns).withName("botfails").get())
-                        .get("access_token"));
-                return true;
-            });
+            await().during(Duration.ofSeconds(60)).atMost(Duration.ofSeconds(62)).pollInterval(Duration.ofMillis(500))
+                    .until(() -> userTokens.add(decode(client.secrets().inNamespace(ns).withName("botfails").get())
+                            .get("access_token")) || true);
             int botCalls = ((Number) simStat("faults_injected")).intValue();
             System.out.printf("failing bot pair over 60 s: %d bot refresh calls, %d token store writes%n", botCalls,
                     writes.writes());
-            // the issue's bound is 30 calls and 80 writes in 120 s; this run is 60 s
-            assertThat(botCalls).as("bot refresh calls in 60 s").isBetween(1, 15);
-            assertThat(writes.writes()).as("token store writes in 60 s").isLessThanOrEqualTo(40);
+            // A 503 may follow a rotation Slack made (issue 18): the same refresh token is tried again every 2 s
+            // (RefreshPolicy.IN_DOUBT_PACE) for the in-doubt window, not at once in a loop and not after minutes.
+            assertThat(botCalls).as("bot refresh calls in 60 s: one per 2 s, not a loop").isBetween(15, 32);
+            assertThat(writes.writes()).as("token store writes in 60 s: two per call (journal, answer) and the "
+                    + "user pair's").isLessThanOrEqualTo(2 * botCalls + 20);
         }
+        assertThat(userTokens).as("the workload Secret saw the user token rotate").hasSizeGreaterThanOrEqualTo(3);
         assertThat(get(c).getStatus().getConditions().get(0).getStatus()).as("Ready follows the user token")
                 .isEqualTo("True");
         assertThat(readyMessage(get(c))).contains("bot token's refresh failed").contains("http_503");

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashSet;
+import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Stream;
 
@@ -19,12 +20,16 @@ class RefreshPolicyTest {
     static final Instant ISSUED = Instant.parse("2026-01-01T00:00:00Z");
     static final Instant EXPIRES = ISSUED.plus(Duration.ofHours(12));
     static final String UID = "0b0b0b0b-uid";
-    static final Duration JITTER_2H = RefreshPolicy.jitter(UID, Duration.ofHours(2));
+    /**
+     * The jitter of {@link #UID}, pinned (CRC32 of the uid is 3998 mod 10,000: 3.998 % of the 5 % bound): a test that
+     * computed it with {@code RefreshPolicy.jitter} compared the policy with itself.
+     */
+    static final Duration JITTER_2H = Duration.ofMillis(143_928);
 
     static Stream<Arguments> refreshAt() {
         Instant due = EXPIRES.minus(Duration.ofHours(2)).minus(JITTER_2H);
-        Duration jitter15s = RefreshPolicy.jitter(UID, Duration.ofSeconds(15));
-        Duration jitter6h = RefreshPolicy.jitter(UID, Duration.ofHours(6));
+        Duration jitter15s = Duration.ofMillis(299);
+        Duration jitter6h = Duration.ofMillis(431_784);
         return Stream.of(
                 Arguments.of("a 12 h token is refreshed 2 h (+jitter) before expiry", EXPIRES, Duration.ofHours(2),
                         due),
@@ -54,7 +59,8 @@ class RefreshPolicyTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("retryDelay")
     void retryDelay(String name, int failures, Duration retryAfter, Duration expected) {
-        assertThat(RefreshPolicy.retryDelay(failures, retryAfter)).isEqualTo(expected);
+        assertThat(RefreshPolicy.retryDelay(failures, retryAfter, Optional.empty(), Optional.empty(), ISSUED))
+                .isEqualTo(expected);
     }
 
     @Test
@@ -67,7 +73,8 @@ class RefreshPolicyTest {
     @Test
     void jitterIsDeterministicBoundedAndSpread() {
         Duration margin = Duration.ofHours(2);
-        assertThat(RefreshPolicy.jitter("a", margin)).isEqualTo(RefreshPolicy.jitter("a", margin));
+        assertThat(RefreshPolicy.jitter(UID, margin)).as("pinned: the same uid always gets the same jitter")
+                .isEqualTo(JITTER_2H);
         Set<Duration> seen = new HashSet<>();
         for (int i = 0; i < 200; i++) {
             Duration j = RefreshPolicy.jitter("uid-" + i, margin);
