@@ -10,6 +10,7 @@ import jakarta.enterprise.inject.Instance;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.javaoperatorsdk.operator.Operator;
+import io.quarkus.runtime.ShutdownDelayInitiatedEvent;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import org.jboss.logging.Logger;
@@ -24,6 +25,8 @@ public class OperatorStartup {
     private static final Logger LOG = Logger.getLogger(OperatorStartup.class);
 
     private volatile Operator started;
+    /** Whether the clean stop found no refresh in flight (null: not drained yet). */
+    private volatile Boolean drained;
 
     void onStart(@Observes StartupEvent event, OperatorConfig config, Instance<Operator> operator) {
         if (!config.enabled()) {
@@ -40,22 +43,46 @@ public class OperatorStartup {
     }
 
     /**
-     * The clean stop (SIGTERM): refreshes stop starting, those in flight are waited for (at most
-     * {@code slack-operator.shutdown-drain}, inside the chart's {@code terminationGracePeriodSeconds}), the journal
-     * resumer stops, the operator stops, and only then is the Lease released, so that no Slack call leaves this
-     * process after another replica may lead. If something is still in flight at the bound, the Lease is not released:
-     * the next leader waits for it to expire.
+     * The clean stop (SIGTERM), first part: refreshes stop starting and those in flight are waited for (at most
+     * {@code slack-operator.shutdown-drain}, inside the chart's {@code terminationGracePeriodSeconds}), and the journal
+     * resumer stops. This runs on Quarkus's pre-shutdown event, while the HTTP clients still work: by the time
+     * {@link ShutdownEvent} is observed, Quarkus has already closed the REST client's connections and a Slack call in
+     * flight would fail (quarkusio/quarkus#39254), leaving its outcome unknown.
+     */
+    void onShutdownStarting(@Observes ShutdownDelayInitiatedEvent event, Instance<LeaseLoss> leaseLoss,
+            Instance<Drainable> inFlight, OperatorConfig config, Clock clock) {
+        if (started != null) {
+            drain(leaseLoss, inFlight, config, clock);
+        }
+    }
+
+    private synchronized void drain(Instance<LeaseLoss> leaseLoss, Instance<Drainable> inFlight, OperatorConfig config,
+            Clock clock) {
+        if (drained != null) {
+            return;
+        }
+        leaseLoss.get().shuttingDown();
+        Instant deadline = clock.instant().plus(config.shutdownDrain());
+        boolean all = true;
+        for (Drainable d : inFlight) {
+            all &= d.drain(deadline);
+        }
+        drained = all;
+        if (all) {
+            LOG.info("Stopping: no refresh in flight");
+        }
+    }
+
+    /**
+     * The clean stop, second part: the operator stops, and only then is the Lease released, so that no Slack call
+     * leaves this process after another replica may lead. If a refresh was still in flight at the drain's bound, the
+     * Lease is not released: the next leader waits for it to expire.
      */
     void onStop(@Observes ShutdownEvent event, Instance<LeaseLoss> leaseLoss, Instance<LeaderLease> lease,
             Instance<KubernetesClient> client, Instance<Drainable> inFlight, OperatorConfig config, Clock clock) {
         Operator op = started;
         if (op != null) {
-            leaseLoss.get().shuttingDown();
-            Instant deadline = clock.instant().plus(config.shutdownDrain());
-            boolean drained = true;
-            for (Drainable d : inFlight) {
-                drained &= d.drain(deadline);
-            }
+            drain(leaseLoss, inFlight, config, clock);
             op.stop();
             if (!drained) {
                 LOG.warnf("Refreshes were still in flight after %s s; the Lease is left to expire so that no other "
