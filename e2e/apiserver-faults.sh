@@ -21,14 +21,7 @@ port_a=$(free_port)
 port_b=$(free_port)
 ns="apifaults-$RANDOM"
 
-out=$(install_chart "http://localhost:$port_a" "http://localhost:$sim_port") || fail "helm install" "$out"
-k wait --for condition=established --timeout=60s crd/slackuserconnections.slacktokens.dev >/dev/null
-k create ns "$ns" >/dev/null
-operator_kubeconfig "$logs/operator.kubeconfig"
-# A Lease left by an earlier suite would keep these operators followers for its whole duration.
-k delete lease slack-token-operator -n "$opns" --ignore-not-found >/dev/null 2>&1 || true
-start_simulator "$sim_port"
-wait_http "http://localhost:$sim_port/_sim/stats"
+local_operator_setup "$port_a" "$ns"
 sim PUT /_sim/settings "{\"tokenLifetimeSeconds\":$lifetime,\"refreshGraceSeconds\":$grace}"
 pod faults-a "$port_a" "$port_a" "$sim_port" "${lease_env[@]}" &
 pod faults-b "$port_b" "$port_a" "$sim_port" "${lease_env[@]}" &

@@ -9,7 +9,10 @@
 #   invalid   a workload Secret that served a token Slack does not accept for longer than one refresh interval.
 # Goal: 0, 0, 0. Ends with "N passed, N failed".
 #
-# Quick (CI) defaults; the long run of issue 9 is
+# With CHAOS_UNSEEN=1 (the default) Slack also hides some outcomes (issue 18): 5 % of the refreshes rotate the pair and
+# answer 503, 3 % rotate it and answer only after the operator's 15 s read timeout.
+#
+# Quick (CI) defaults; the long run of issues 9 and 18 is
 #   CHAOS_CONNECTIONS=100 CHAOS_REFRESHES=1000 CHAOS_POLICIES="MINT_NEW RETURN_SAME INVALIDATE_EARLIER" e2e/chaos.sh
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -23,6 +26,7 @@ policies=${CHAOS_POLICIES:-INVALIDATE_EARLIER}
 lifetime=${CHAOS_TOKEN_LIFETIME:-40}
 grace=${CHAOS_GRACE_SECONDS:-30}
 max_minutes=${CHAOS_MAX_MINUTES:-10}
+unseen=${CHAOS_UNSEEN:-1}
 sim_port=$(free_port)
 port_a=$(free_port)
 port_b=$(free_port)
@@ -87,6 +91,10 @@ for policy in $policies; do
     || fail "$policy: $connections connections authorized" "$authorized"
   # From now on a third of the refresh answers take 1.5 s: many kills land between Slack's answer and the write.
   sim POST /_sim/faults '{"method":"oauth.v2.access","latencyMillis":1500,"probability":0.33}'
+  if [ "$unseen" = 1 ]; then
+    sim POST /_sim/faults '{"method":"oauth.v2.access","httpStatus":503,"afterAction":true,"probability":0.05}'
+    sim POST /_sim/faults '{"method":"oauth.v2.access","latencyMillis":16000,"afterAction":true,"probability":0.03}'
+  fi
   checker "$ns" >"$logs/checker-$ns.out" &
   checker_pid=$!
 
@@ -99,7 +107,8 @@ for policy in $policies; do
     if [ -n "$pid" ] && kill -9 "$pid" 2>/dev/null; then kills=$((kills + 1)); fi
   done
   refreshes=$(sim_stat refreshes)
-  echo "     $policy: $refreshes refreshes, $kills kills of the leader in $((SECONDS - started)) s"
+  echo "     $policy: $refreshes refreshes, $kills kills of the leader in $((SECONDS - started)) s;" \
+    "$(sim_stat faults_after_action) answers hidden after Slack rotated (503 or past the read timeout)"
   [ "$refreshes" -ge "$target" ] && ok "$policy: $refreshes refreshes with $kills kills of the leader" \
     || fail "$policy: $target refreshes within $max_minutes min" "$refreshes"
 

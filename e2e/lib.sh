@@ -75,6 +75,69 @@ current-context: operator
 KUBECONFIG
 }
 
+# start_faultproxy <listen port> <control port>: e2e/faultproxy (its control API: e2e/faultproxy/main.go) in front of
+# the cluster's API server, plain HTTP on 127.0.0.1:<listen port>; sets $fp_port for fp. Built once into the cache,
+# again when its source is newer than the binary.
+start_faultproxy() {
+  local bin="$E2E_CACHE/bin/faultproxy/faultproxy" server
+  if [ ! -x "$bin" ] || [ -n "$(find "$here/faultproxy" -type f -newer "$bin" -print -quit)" ]; then
+    mkdir -p "${bin%/*}"
+    # A temp name per process: suites running side by side never execute a half-written binary.
+    (cd "$here/faultproxy" && CGO_ENABLED=0 GOTOOLCHAIN=local go build -trimpath -o "$bin.tmp.$$" .) \
+      && mv "$bin.tmp.$$" "$bin" || { echo "e2e: building the fault proxy failed" >&2; return 1; }
+  fi
+  server=$(k config view --minify --raw -o jsonpath='{.clusters[0].cluster.server}')
+  k config view --minify --raw -o jsonpath='{.clusters[0].cluster.certificate-authority-data}' | base64 -d \
+    >"$logs/ca.crt"
+  "$bin" -listen "127.0.0.1:$1" -control "127.0.0.1:$2" -upstream "$server" -ca "$logs/ca.crt" \
+    >"$logs/faultproxy.log" 2>&1 &
+  pids+=($!)
+  fp_port="$2"
+  wait_http "http://127.0.0.1:$2/stats" || { echo "e2e: the fault proxy did not start (log $logs/faultproxy.log)" >&2; return 1; }
+}
+
+# faultproxy_kubeconfig <file> <listen port>: as operator_kubeconfig (the chart's ServiceAccount), through the proxy.
+# For the operator only: kubectl and helm never send a token over http:// and would be anonymous; suites keep using k.
+faultproxy_kubeconfig() {
+  local token
+  token=$(k create token "$sa" -n "$opns" --duration=2h)
+  cat >"$1" <<KUBECONFIG
+apiVersion: v1
+kind: Config
+clusters: [{name: e2e, cluster: {server: "http://127.0.0.1:$2"}}]
+users: [{name: operator, user: {token: "$token"}}]
+contexts: [{name: operator, context: {cluster: e2e, user: operator}}]
+current-context: operator
+KUBECONFIG
+}
+
+# fp <METHOD> <path-with-query> [name=value...]: the fault proxy's control API on $fp_port; prints its JSON answer,
+# fails on an error answer. The name=value pairs are URL-encoded (a regexp's "+" in <path-with-query> must be %2B),
+# e.g. fp POST /lose-next-write path='^/api/v1/namespaces/ns/secrets/c1$' thenRefuseSeconds=10
+fp() {
+  local args=() kv
+  for kv in "${@:3}"; do args+=(--data-urlencode "$kv"); done
+  curl -sS --fail-with-body -G -X "$1" "${args[@]}" "http://127.0.0.1:$fp_port$2"
+}
+# fp_stat <field>: one field of fp GET /stats
+fp_stat() {
+  fp GET /stats | python3 -c "import json,sys; v=json.load(sys.stdin).get('$1',''); print(json.dumps(v) if isinstance(v,bool) else v)"
+}
+
+# local_operator_setup <public port> <namespace>: what the suites that run the operator as local processes share: the
+# chart (CRD, RBAC, ServiceAccount), the namespace, the ServiceAccount's kubeconfig, no Lease left by an earlier suite
+# (it would keep these operators followers for its whole duration), and the simulator on $sim_port.
+local_operator_setup() {
+  local out
+  out=$(install_chart "http://localhost:$1" "http://localhost:$sim_port") || fail "helm install" "$out"
+  k wait --for condition=established --timeout=60s crd/slackuserconnections.slacktokens.dev >/dev/null
+  k create ns "$2" >/dev/null
+  operator_kubeconfig "$logs/operator.kubeconfig"
+  k delete lease slack-token-operator -n "$opns" --ignore-not-found >/dev/null 2>&1 || true
+  start_simulator "$sim_port"
+  wait_http "http://localhost:$sim_port/_sim/stats"
+}
+
 # start_simulator <port>
 start_simulator() {
   java -Dquarkus.profile=simulator -Dquarkus.http.port="$1" -jar "$jar" >"$logs/simulator.log" 2>&1 &

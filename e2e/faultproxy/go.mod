@@ -1,0 +1,3 @@
+module e2e/faultproxy
+
+go 1.26
