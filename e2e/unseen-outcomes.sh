@@ -10,6 +10,8 @@
 #      every connection's Ready condition and its workload Secret's expires_at twice a second.
 #   4. (with e2e/faultproxy) a token store write that lands but whose answer is lost, then the API server refusing
 #      writes to token stores for 40 s (longer than store-write-retry) while the Lease keeps being renewed.
+#   5. (with e2e/faultproxy) a consent whose token store create lands but whose answer is lost.
+#   6. eight concurrent 9 MiB posts to /slack/events: refused with 413 before they are read, memory flat.
 # Counted: connections needing re-consent, refresh tokens used after their grace or rejected, probes that saw Ready
 # True with an expired token. Ends with "N passed, N failed".
 # Knobs: UNSEEN_PROBE_SECONDS (default 120), UNSEEN_PROBE_LIFETIME (default 40 s tokens).
@@ -221,6 +223,40 @@ for _ in $(seq 1 30); do [ "$(refresh_token_digest c1)" != "$landed" ] && break;
   && ok "the next refresh of c1, with the refresh token that landed, succeeds" \
   || fail "the next refresh of c1 succeeds" "$(ready_of c1)"
 no_loss "lost store answer and a 40 s store outage"
+
+# ---------------------------------------------------------------- 5. a consent whose store create lands, its answer lost
+# The client retries a create whose connection was reset; its second try answers 409 (the store exists): without a
+# read-back the consent took its own landed tokens for a rival's and revoked them.
+printf 'apiVersion: slacktokens.dev/v1alpha1\nkind: SlackUserConnection\nmetadata:\n  name: c3\nspec:\n  userScopes: [chat:write]\n' \
+  | k apply -n "$ns" -f - >/dev/null
+sim POST /_sim/users '{"id":"U0UNSEEN003","teamId":"T0SIM0001","name":"c3"}'
+sim POST /_sim/consent '{"userId":"U0UNSEEN003"}'
+lost_before=$(fp_stat lostAnswers)
+fp POST /lose-next-write "path=^/api/v1/namespaces/$opns/secrets\$" >/dev/null
+page=$(consent c3 "$ns")
+[ "$(fp_stat lostAnswers)" = $((lost_before + 1)) ] && [ "$page" = 200 ] \
+  && ok "a consent whose token store create lost its answer is completed (page 200, found by a read-back)" \
+  || fail "a consent whose token store create lost its answer is completed" "page $page, lost $(fp_stat lostAnswers)"
+for _ in $(seq 1 30); do [ "$(ready_of c3)" = "True/Authorized" ] && break; sleep 1; done
+[ "$(ready_of c3)" = "True/Authorized" ] && works c3 && ok "c3 Ready/Authorized with a token Slack accepts" \
+  || fail "c3 Ready/Authorized with a token Slack accepts" "$(ready_of c3)"
+
+# ---------------------------------------------------------------- 6. large bodies are refused before they are read
+rss_kib() { awk '/VmRSS/{print $2}' "/proc/$op_pid/status"; }
+rss_before=$(rss_kib)
+posts=()
+for _ in $(seq 1 8); do
+  head -c $((9 << 20)) /dev/zero | curl -s -o /dev/null -w '%{http_code}\n' -X POST -H 'content-type: application/json' \
+    --data-binary @- "http://localhost:$port/slack/events" >>"$logs/large-bodies.txt" 2>/dev/null &
+  posts+=($!)
+done
+for p in "${posts[@]}"; do wait "$p" 2>/dev/null || true; done
+rss_after=$(rss_kib)
+refused=$(grep -c '^413$' "$logs/large-bodies.txt" || true)
+echo "     8 concurrent 9 MiB posts to /slack/events: $refused answered 413; operator RSS ${rss_before} -> ${rss_after} KiB"
+[ "$refused" = 8 ] && [ $((rss_after - rss_before)) -lt 30720 ] \
+  && ok "8 concurrent 9 MiB bodies refused with 413, RSS grew $(( (rss_after - rss_before) / 1024 )) MiB (< 30)" \
+  || fail "8 concurrent 9 MiB bodies refused, memory flat" "$refused x 413, RSS ${rss_before} -> ${rss_after} KiB"
 
 leak_scan "$ns" && ok "no token in any log, Event or status" || fail "no token in any log, Event or status"
 kill -TERM "$op_pid" 2>/dev/null || true

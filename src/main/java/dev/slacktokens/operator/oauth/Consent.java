@@ -172,35 +172,31 @@ class Consent {
     private void save(SlackUserConnection connection, StoreState next, OAuthGrant grant) throws Refusal.Failure {
         try {
             store.write(next);
-        } catch (TokenStore.ConflictException e) {
-            grants.revokeQuietly(Grants.all(grant), "a consent that raced another writer");
-            throw Refusal.RACED.because(e.getMessage() + "; the tokens of this attempt were revoked.",
-                    "Reload status.authorizeUrl and consent again if the connection is not Ready.");
         } catch (RuntimeException e) {
-            String cause = e instanceof KubernetesClientException k && k.getCode() > 0 ? "HTTP " + k.getCode()
-                    : e.getClass().getSimpleName();
-            // Maybe done: the write may have landed although its answer was lost. The store, read back and compared
-            // by content, decides; what is or may be in it is never revoked.
-            Optional<Optional<StoreState>> held;
-            try {
-                held = Optional.of(store.fetch(next.owner().uid()));
-            } catch (RuntimeException readFailed) {
-                held = Optional.empty();
-            }
-            StoredTokens mine = next.tokens().orElseThrow();
-            if (held.flatMap(h -> h).flatMap(StoreState::tokens).filter(t -> t.accessToken().equals(mine.accessToken())
-                    && t.refreshToken().equals(mine.refreshToken())).isPresent()) {
-                LOG.infof("The token store of %s/%s holds this consent's tokens although the write's answer was lost "
-                        + "(%s)", connection.getMetadata().getNamespace(), connection.getMetadata().getName(), cause);
+            boolean conflict = e instanceof TokenStore.ConflictException;
+            String cause = conflict ? e.getMessage() : e instanceof KubernetesClientException k && k.getCode() > 0
+                    ? "HTTP " + k.getCode() : e.getClass().getSimpleName();
+            // Maybe done: the write may have landed although its answer was lost (and a conflict may be the client's
+            // own retry of a create that landed). What the store holds, read back and compared by content, decides;
+            // what is or may be in it is never revoked.
+            TokenStore.ReadBack held = store.readBack(next);
+            if (held == TokenStore.ReadBack.LANDED) {
+                LOG.infof("The token store of %s/%s holds this consent's tokens although the write did not say so (%s)",
+                        connection.getMetadata().getNamespace(), connection.getMetadata().getName(), cause);
                 return;
             }
             LOG.warnf("Could not write the token store of %s/%s: %s", connection.getMetadata().getNamespace(),
                     connection.getMetadata().getName(), cause);
-            if (held.isEmpty()) {
+            if (held == TokenStore.ReadBack.UNKNOWN) {
                 throw Refusal.NOT_SAVED.because("The Kubernetes API did not say whether it stored the tokens (" + cause
                         + ") and could not be read back. Nothing was revoked, since they may be stored: the "
                         + "connection's status shows whether it is Ready.", "If it is not Ready in a minute, open "
                         + "status.authorizeUrl and consent again.");
+            }
+            if (conflict) {
+                grants.revokeQuietly(Grants.all(grant), "a consent that raced another writer");
+                throw Refusal.RACED.because(cause + "; the tokens of this attempt were revoked.",
+                        "Reload status.authorizeUrl and consent again if the connection is not Ready.");
             }
             grants.revokeQuietly(Grants.all(grant), "a consent that could not be stored");
             throw Refusal.NOT_SAVED.because("The Kubernetes API did not store the tokens (" + cause + "); the new "

@@ -77,11 +77,20 @@ public class LegacyImport {
         }
         var m = c.getMetadata();
         var owner = new StoreState.Owner(m.getNamespace(), m.getName(), m.getUid());
+        StoreState next = StoreState.empty(owner).authorized(Grants.fromExchange(m.getUid(), pair, now),
+                m.getAnnotations(), Optional.empty(), Optional.of(ref.getName() + "/" + ref.getKey()));
         try {
-            store.write(StoreState.empty(owner).authorized(Grants.fromExchange(m.getUid(), pair, now),
-                    m.getAnnotations(), Optional.empty(), Optional.of(ref.getName() + "/" + ref.getKey())));
+            store.write(next);
         } catch (RuntimeException e) {
-            grants.revokeQuietly(Grants.all(pair), "an imported pair that could not be stored");
+            // Maybe done: read back. Landed: imported. Another store (a consent won the race) or none: ours is
+            // revoked. Unreadable: nothing is revoked, since it may be stored; the pass fails and the next one sees.
+            TokenStore.ReadBack held = store.readBack(next);
+            if (held == TokenStore.ReadBack.LANDED) {
+                return Optional.empty();
+            }
+            if (held == TokenStore.ReadBack.NOT_LANDED) {
+                grants.revokeQuietly(Grants.all(pair), "an imported pair that could not be stored");
+            }
             throw e;
         }
         return Optional.empty();

@@ -70,6 +70,32 @@ public class TokenStore {
         }
     }
 
+    /** What a store read back after a write that did not say it landed shows, compared by content. */
+    public enum ReadBack {
+        /** It holds the written tokens: the write landed. */
+        LANDED,
+        /** It holds other tokens, or none, or there is no store: the write did not land. */
+        NOT_LANDED,
+        /** It could not be read: the write may have landed. */
+        UNKNOWN
+    }
+
+    /**
+     * After a write of {@code next} failed without saying whether it landed (a timeout, a 5xx, a lost answer, or a
+     * conflict): reads the store back and compares its tokens with {@code next}'s, both access and refresh token.
+     */
+    public ReadBack readBack(StoreState next) {
+        Optional<StoredTokens> held;
+        try {
+            held = fetch(next.owner().uid()).flatMap(StoreState::tokens);
+        } catch (RuntimeException e) {
+            return ReadBack.UNKNOWN;
+        }
+        StoredTokens mine = next.tokens().orElseThrow();
+        return held.filter(t -> t.accessToken().equals(mine.accessToken())
+                && t.refreshToken().equals(mine.refreshToken())).isPresent() ? ReadBack.LANDED : ReadBack.NOT_LANDED;
+    }
+
     /** How many times {@link #update} reads and re-applies a change that lost compare-and-set races. */
     static final int UPDATE_TRIES = 5;
 
