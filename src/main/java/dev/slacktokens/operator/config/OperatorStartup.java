@@ -61,13 +61,15 @@ public class OperatorStartup {
         if (drained != null) {
             return;
         }
-        leaseLoss.get().shuttingDown();
+        // A Lease lost during the drain still halts the process (LeaseLoss): a refresh in flight must not finish
+        // while another replica may lead. Only the operator's own stop, after the drain, is not a loss.
         Instant deadline = clock.instant().plus(config.shutdownDrain());
         boolean all = true;
         for (Drainable d : inFlight) {
             all &= d.drain(deadline);
         }
         drained = all;
+        leaseLoss.get().shuttingDown();
         if (all) {
             LOG.info("Stopping: no refresh in flight");
         }

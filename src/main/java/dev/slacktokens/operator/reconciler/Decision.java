@@ -26,6 +26,8 @@ import dev.slacktokens.operator.store.TokenPair;
  * order:
  * <ol>
  * <li>an unusable spec or Slack app: {@link Plan.Invalid};</li>
+ * <li>a pair kept in memory because the store did not say it took it ({@code Observed.parked}): {@link Plan.Refresh}
+ * of that pair, which settles it first (read back, then written or found there);</li>
  * <li>a re-authorization request not acted on yet: {@link Plan.Discard};</li>
  * <li>{@code spec.importFrom} and no store: {@link Plan.Import}, unless this generation's import was refused for
  * the token's identity ({@link Plan.Refused});</li>
@@ -55,10 +57,16 @@ final class Decision {
      * @param linkRecheck   how often a published authorize link is looked at (to re-sign it)
      */
     record Observed(SlackUserConnection connection, List<String> problems, App app, Optional<StoreState> store,
-            Duration refreshBefore, Duration linkRecheck) {
+            Duration refreshBefore, Duration linkRecheck, Set<TokenPair> parked) {
+
+        /** Nothing parked in memory. */
+        Observed(SlackUserConnection connection, List<String> problems, App app, Optional<StoreState> store,
+                Duration refreshBefore, Duration linkRecheck) {
+            this(connection, problems, app, store, refreshBefore, linkRecheck, Set.of());
+        }
 
         Observed withStore(Optional<StoreState> next) {
-            return new Observed(connection, problems, app, next, refreshBefore, linkRecheck);
+            return new Observed(connection, problems, app, next, refreshBefore, linkRecheck, parked);
         }
     }
 
@@ -115,6 +123,12 @@ final class Decision {
             return new Plan.Invalid(seen.problems().isEmpty() ? seen.app().problem().get()
                     : String.join("; ", seen.problems()),
                     seen.app().problem().map(p -> now.plus(RECHECK)));
+        }
+        Optional<Plan> settle = seen.parked().stream().filter(p -> startable(p, pass))
+                .filter(p -> seen.store().flatMap(StoreState::tokens).flatMap(p::refreshToken).isPresent()).findFirst()
+                .map(p -> new Plan.Refresh(p, Optional.empty(), Optional.empty()));
+        if (settle.isPresent()) {
+            return settle.get();
         }
         Optional<String> reauthorize = annotation(c, Labels.REAUTHORIZE_REQUEST);
         if (seen.store().isPresent() && reauthorize.isPresent()

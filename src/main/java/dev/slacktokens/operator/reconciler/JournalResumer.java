@@ -21,7 +21,8 @@ import org.jboss.logging.Logger;
 
 /**
  * First thing on taking the Lease: resume every open refresh journal (a refresh the previous leader started and
- * never recorded the answer of), before the controller works through all connections in informer order. Slack keeps a
+ * never recorded the answer of), and every journal in doubt whose next try is due (an answer that did not say whether
+ * Slack rotated the pair), before the controller works through all connections in informer order. Slack keeps a
  * used refresh token valid only for a short, unpublished grace period, so these refreshes cannot wait. Running next to
  * the controller is safe: the refresher allows one request per refresh token in this process, and every store write
  * is compare-and-set.
@@ -97,7 +98,9 @@ public class JournalResumer implements Drainable {
 
     private boolean resume(StoreState s) {
         for (TokenPair pair : TokenPair.values()) {
-            if (!s.currentJournal(pair).map(RefreshJournal::open).orElse(false)) {
+            Instant now = clock.instant();
+            if (!s.currentJournal(pair).filter(j -> j.open() || (j.inDoubtSince().isPresent()
+                    && !j.retryAt().orElse(now).isAfter(now))).isPresent()) {
                 continue;
             }
             SlackUserConnection c = client.resources(SlackUserConnection.class).inNamespace(s.owner().namespace())

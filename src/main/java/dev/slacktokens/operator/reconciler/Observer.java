@@ -30,6 +30,8 @@ class Observer {
     AuthorizeLinks links;
     @Inject
     OperatorConfig config;
+    @Inject
+    TokenRefresher refresher;
 
     Decision.Observed observe(SlackUserConnection c, Context<SlackUserConnection> ctx) {
         List<String> problems = SpecProblems.of(c.getSpec());
@@ -53,6 +55,7 @@ class Observer {
         // have seen the store the last pass wrote.
         Optional<StoreState> current = cached.isEmpty() && c.getSpec().getImportFrom() != null ? store.fetch(uid)
                 : cached;
-        return new Decision.Observed(c, problems, app, current, config.refreshBefore(), links.recheckAfter());
+        return new Decision.Observed(c, problems, app, current, config.refreshBefore(), links.recheckAfter(),
+                refresher.parkedPairs(uid));
     }
 }

@@ -44,6 +44,11 @@ public class SlackUserConnectionReconciler implements Reconciler<SlackUserConnec
     public static final String NAME = "slackuserconnection";
     /** After JOSDK's retries of a failing pass are spent, the next try comes this much later. */
     static final Duration RETRY_AFTER_EXHAUSTED = Duration.ofMinutes(1);
+    /**
+     * The longest wait between two of the Operator SDK's retries of a failing pass (its default: 2 s growing by 1.5,
+     * five attempts, so about 10 s): Ready stays True on ReconcileError only while the token outlives it.
+     */
+    static final Duration RETRY_GAP = Duration.ofSeconds(15);
     /** Actions per pass: each pair is tried once, so a pass that has not settled by then has a bug, not a loop. */
     static final int MAX_ACTIONS = 6;
 
@@ -118,7 +123,8 @@ public class SlackUserConnectionReconciler implements Reconciler<SlackUserConnec
         boolean last = ctx.getRetryInfo().map(r -> r.isLastAttempt()).orElse(false);
         String message = "Reconciliation failed (" + ReconcileErrors.describe(e) + "); "
                 + (last ? "retries spent, next try in " + RETRY_AFTER_EXHAUSTED.toSeconds() + " s" : "retrying");
-        SlackUserConnectionStatus next = StatusBuilder.failed(c, message, clock.instant());
+        SlackUserConnectionStatus next = StatusBuilder.failed(c, message, last ? RETRY_AFTER_EXHAUSTED : RETRY_GAP,
+                clock.instant());
         transitions.record(c, next);
         c.setStatus(next);
         ErrorStatusUpdateControl<SlackUserConnection> control = ErrorStatusUpdateControl.patchStatus(c);

@@ -127,14 +127,16 @@ final class StatusBuilder {
     }
 
     /**
-     * The status of a pass that failed: Ready keeps its status while the token is still valid, with reason
+     * The status of a pass that failed: Ready keeps its status while the token will still be valid at the next try,
+     * {@code nextTryWithin} away at most (no pass is scheduled for the expiry instant on this path), with reason
      * ReconcileError and what failed.
      */
-    static SlackUserConnectionStatus failed(SlackUserConnection c, String message, Instant now) {
+    static SlackUserConnectionStatus failed(SlackUserConnection c, String message, java.time.Duration nextTryWithin,
+            Instant now) {
         SlackUserConnectionStatus s = copy(c.getStatus());
         boolean valid = ReadyCondition.get(s).map(x -> "True".equals(x.getStatus())).orElse(false)
                 && s.getExpiresAt() != null
-                && !RefreshPolicy.expired(Optional.of(Instant.parse(s.getExpiresAt())), now);
+                && !RefreshPolicy.expired(Optional.of(Instant.parse(s.getExpiresAt()).minus(nextTryWithin)), now);
         ReadyCondition.set(s, valid, Reason.ReconcileError, message, c.getMetadata().getGeneration(), now);
         return s;
     }

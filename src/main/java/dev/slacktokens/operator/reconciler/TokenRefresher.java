@@ -73,6 +73,8 @@ public class TokenRefresher implements Drainable {
     private final Map<String, Parked> parked = new ConcurrentHashMap<>();
     /** Set when the process stops: no refresh starts any more. */
     private volatile boolean stopping;
+    /** The clean stop's deadline: no store write is retried past it. */
+    private volatile Instant stopBy = Instant.MAX;
 
     /** The refresh of a pair could not be written to the token store; the pair is parked and written next pass. */
     public static final class StoreWriteFailedException extends RuntimeException {
@@ -89,7 +91,25 @@ public class TokenRefresher implements Drainable {
      * @param check   whether it must pass {@code auth.test} before it is used
      */
     private record Parked(SlackToken used, RefreshedToken fresh, Instant at, Optional<String> handled,
-            RefreshJournal journal, boolean check) {
+            RefreshJournal journal, boolean check, SlackUserConnection connection, TokenPair pair) {
+
+        Parked checked() {
+            return new Parked(used, fresh, at, handled, journal, true, connection, pair);
+        }
+    }
+
+    /** The pairs of a connection kept in memory, which its next pass settles before anything else. */
+    Set<TokenPair> parkedPairs(String connectionUid) {
+        if (parked.isEmpty()) {
+            return Set.of();
+        }
+        Set<TokenPair> pairs = java.util.EnumSet.noneOf(TokenPair.class);
+        for (TokenPair pair : TokenPair.values()) {
+            if (parked.containsKey(connectionUid + "/" + pair)) {
+                pairs.add(pair);
+            }
+        }
+        return pairs;
     }
 
     /**
@@ -114,13 +134,33 @@ public class TokenRefresher implements Drainable {
      */
     @Override
     public boolean drain(Instant deadline) {
+        stopBy = deadline;
         stopping = true;
         while (!inFlight.isEmpty() && clock.instant().isBefore(deadline)) {
             if (!pauseFor(Duration.ofMillis(50))) {
                 break;
             }
         }
-        return inFlight.isEmpty();
+        // A pair kept in memory lives nowhere else: settle it (read back, write) while the deadline allows.
+        for (Parked waiting : parked.values()) {
+            if (!clock.instant().isBefore(deadline)) {
+                break;
+            }
+            String digest = RefreshJournal.digest(waiting.used());
+            if (!inFlight.add(digest)) {
+                continue;
+            }
+            try {
+                settleParked(waiting.connection(), waiting.pair(), waiting, who(waiting.connection(), waiting.pair()));
+            } catch (RuntimeException e) {
+                LOG.warnf("Stopping with the refreshed pair of %s still in memory (%s): the next leader resumes the "
+                        + "refresh with the refresh token it was got with", who(waiting.connection(), waiting.pair()),
+                        e.getMessage());
+            } finally {
+                inFlight.remove(digest);
+            }
+        }
+        return inFlight.isEmpty() && parked.isEmpty();
     }
 
     /**
@@ -214,7 +254,8 @@ public class TokenRefresher implements Drainable {
         }
         afterSlackAnswered();
         RefreshJournal ours = started.journal(pair).orElseThrow();
-        return persist(c, started, pair, new Parked(refreshToken, fresh, clock.instant(), manualRequest, ours, check));
+        return persist(c, started, pair, new Parked(refreshToken, fresh, clock.instant(), manualRequest, ours, check, c,
+                pair));
     }
 
     /**
@@ -262,9 +303,14 @@ public class TokenRefresher implements Drainable {
                         + "landed although its answer was lost)", who);
                 yield waiting.check() ? verified(c, pair, current.get(), who) : new RefreshOutcome.Refreshed(current.get());
             }
-            case WRITE_AGAIN, WRITE_AGAIN_AND_CHECK -> {
+            case WRITE_AGAIN -> {
                 LOG.infof("Writing the parked refresh of %s to the token store", who);
                 yield persist(c, current.get(), pair, waiting);
+            }
+            case WRITE_AGAIN_AND_CHECK -> {
+                LOG.infof("Writing the parked refresh of %s to the token store (to be checked: another writer "
+                        + "started a refresh with the same token)", who);
+                yield persist(c, current.get(), pair, waiting.checked());
             }
             case SUPERSEDED -> superseded(c, pair, waiting, who);
             case PARK -> throw stillParked(c, pair, null);
@@ -281,7 +327,8 @@ public class TokenRefresher implements Drainable {
     private RefreshOutcome persist(SlackUserConnection c, StoreState state, TokenPair pair, Parked got) {
         String who = who(c, pair);
         String uid = c.getMetadata().getUid();
-        Instant deadline = clock.instant().plus(config.storeWriteRetry());
+        Instant retryUntil = clock.instant().plus(config.storeWriteRetry());
+        Instant deadline = retryUntil.isBefore(stopBy) ? retryUntil : stopBy;
         Duration pause = FIRST_PAUSE;
         StoreState base = state;
         boolean check = got.check();
@@ -328,9 +375,10 @@ public class TokenRefresher implements Drainable {
                         check = true;
                     }
                     base = current.orElse(base);
-                    if (result == RefreshProtocol.Write.UNKNOWN) {
+                    if (result == RefreshProtocol.Write.UNKNOWN || held == RefreshProtocol.Held.UNREADABLE) {
                         LOG.warnf("Could not write the refreshed pair of %s to the token store (%s); retrying in %d ms",
-                                who, ReconcileErrors.describe(failure), pause.toMillis());
+                                who, failure != null ? ReconcileErrors.describe(failure) : "conflict, and the store "
+                                        + "could not be read back", pause.toMillis());
                         if (!pauseFor(pause)) {
                             throw park(c, pair, got, check, failure);
                         }
@@ -356,8 +404,7 @@ public class TokenRefresher implements Drainable {
 
     private StoreWriteFailedException park(SlackUserConnection c, TokenPair pair, Parked got, boolean check,
             RuntimeException cause) {
-        parked.put(parkKey(c, pair), new Parked(got.used(), got.fresh(), got.at(), got.handled(), got.journal(),
-                check));
+        parked.put(parkKey(c, pair), check ? got.checked() : got);
         return stillParked(c, pair, cause);
     }
 

@@ -277,6 +277,20 @@ class DecisionTest {
     }
 
     /**
+     * A pair kept in memory (the store did not say it took it) is settled before anything else, even a
+     * re-authorization request; once tried in the pass, the rest of the decision goes on.
+     */
+    @org.junit.jupiter.api.Test
+    void aParkedPairIsSettledBeforeAnythingElse() {
+        Decision.Observed seen = ready().annotated(Labels.REAUTHORIZE_REQUEST, "r1").observed();
+        Decision.Observed parked = new Decision.Observed(seen.connection(), seen.problems(), seen.app(), seen.store(),
+                seen.refreshBefore(), seen.linkRecheck(), java.util.Set.of(TokenPair.USER));
+        assertThat(describe(Decision.decide(parked, Decision.Pass.start(), NOW))).isEqualTo("Refresh(USER)");
+        assertThat(describe(Decision.decide(parked, Decision.Pass.start().tried(TokenPair.USER, false, false), NOW)))
+                .isEqualTo("Discard(r1)");
+    }
+
+    /**
      * What each Slack error answering a refresh leads to, through {@link RefreshProtocol#minted}, the journal, the
      * decision and {@link StatusBuilder}. A new Slack error is one row here (and, if it means the tokens are dead or
      * the outcome unknown, one entry in {@link RefreshProtocol}'s sets).

@@ -75,6 +75,8 @@ public class RefreshFaultHook extends TokenRefresher {
         failPersists.set(0);
         loseNextAnswer.set(false);
         storeDown.set(false);
+        failedPersists.set(0);
+        lostAnswers.set(0);
     }
 
     /** While halted (a dead leader), the controller's refreshes wait; {@link #resume} (the next leader) runs. */

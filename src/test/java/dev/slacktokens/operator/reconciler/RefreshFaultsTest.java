@@ -91,10 +91,11 @@ class RefreshFaultsTest extends OperatorTestBase {
      */
     @Test
     void aPairTheStoreRefusesForLongIsParkedAndWrittenByALaterPass() {
-        SlackUserConnection c = authorized("storedown", null);
+        // 60 s tokens: the pass fails ~25 s before expiry, beyond the next retry, so Ready stays True
+        SlackUserConnection c = authorized("storedown", null, 60);
         String before = awaitStore(c).get("refresh_token");
         faults.failNextPersists(1_000);
-        await().atMost(Duration.ofSeconds(40)).untilAsserted(() -> assertReady(c, true, "ReconcileError"));
+        await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertReady(c, true, "ReconcileError"));
         assertThat(readyMessage(get(c))).contains("token store could not be written").contains("HTTP 500")
                 .doesNotContain("xox");
         faults.release();
@@ -109,9 +110,9 @@ class RefreshFaultsTest extends OperatorTestBase {
      */
     @Test
     void aParkedPairOfADeletedConnectionIsRevoked() {
-        SlackUserConnection c = authorized("parkeddelete", null);
+        SlackUserConnection c = authorized("parkeddelete", null, 60);
         faults.failNextPersists(1_000);
-        await().atMost(Duration.ofSeconds(40)).untilAsserted(() -> assertReady(c, true, "ReconcileError"));
+        await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertReady(c, true, "ReconcileError"));
         assertThat(readyMessage(get(c))).contains("kept in memory");
         client.resources(SlackUserConnection.class).inNamespace(ns).withName("parkeddelete").delete();
         await().atMost(WAIT).until(() -> client.resources(SlackUserConnection.class).inNamespace(ns)
