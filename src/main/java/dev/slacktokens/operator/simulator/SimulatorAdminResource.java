@@ -243,12 +243,15 @@ public class SimulatorAdminResource {
     public Map<String, Object> tokensRevoked(EventRequest r) {
         String teamId = require(r.teamId(), "teamId");
         List<String> userIds = r.userIds() == null ? List.of() : r.userIds();
+        List<String> botUserIds = r.botUserIds() == null ? List.of() : r.botUserIds();
         if (r.revoke() == null || r.revoke()) {
             userIds.forEach(simulator::revokeUserTokens);
+            // the bots listed lose their tokens too: the event says so, and a client may ask auth.test
+            botUserIds.forEach(simulator::revokeBotTokens);
         }
         Map<String, Object> tokens = new LinkedHashMap<>();
         tokens.put("oauth", userIds);
-        tokens.put("bot", r.botUserIds() == null ? List.of() : r.botUserIds());
+        tokens.put("bot", botUserIds);
         Map<String, Object> event = new LinkedHashMap<>();
         event.put("type", "tokens_revoked");
         event.put("tokens", tokens);

@@ -306,6 +306,19 @@ public class SlackSimulator {
         return n;
     }
 
+    /** Revokes the bot tokens of a bot user (what a tokens_revoked event lists under tokens.bot). */
+    public synchronized int revokeBotTokens(String botUserId) {
+        int n = 0;
+        for (Token t : tokens.values()) {
+            if ("bot".equals(t.type) && botUserId.equals(t.botUserId) && !t.revoked) {
+                t.revoked = true;
+                n++;
+            }
+        }
+        count("revocations", n);
+        return n;
+    }
+
     /** Revokes every token of an app in a workspace (as apps.uninstall does). */
     public synchronized int revokeTeamTokens(String clientId, String teamId) {
         int n = 0;
