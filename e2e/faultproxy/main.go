@@ -297,33 +297,29 @@ func control(f *faults) http.Handler {
 		w.WriteHeader(http.StatusBadRequest)
 		json.NewEncoder(w).Encode(map[string]string{"error": msg})
 	}
-	// pathRE and seconds read the query parameters every fault needs.
-	pathRE := func(q url.Values) (*regexp.Regexp, error) {
+	// faultParams reads the query parameters every fault needs: the path regexp and the named duration in seconds.
+	faultParams := func(q url.Values, name string, required bool) (*regexp.Regexp, int, error) {
 		if q.Get("path") == "" {
-			return nil, errors.New("path (a Go regexp on the URL path) is required")
+			return nil, 0, errors.New("path (a Go regexp on the URL path) is required")
 		}
-		return regexp.Compile(q.Get("path"))
-	}
-	seconds := func(q url.Values, name string, required bool) (int, error) {
+		re, err := regexp.Compile(q.Get("path"))
+		if err != nil {
+			return nil, 0, err
+		}
 		v := q.Get(name)
 		if v == "" && !required {
-			return 0, nil
+			return re, 0, nil
 		}
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 0 || (required && n == 0) {
-			return 0, fmt.Errorf("%s must be a positive number of seconds", name)
+			return nil, 0, fmt.Errorf("%s must be a positive number of seconds", name)
 		}
-		return n, nil
+		return re, n, nil
 	}
 
 	mux.HandleFunc("POST /lose-next-write", func(w http.ResponseWriter, r *http.Request) {
 		q := r.URL.Query()
-		re, err := pathRE(q)
-		if err != nil {
-			bad(w, err.Error())
-			return
-		}
-		n, err := seconds(q, "thenRefuseSeconds", false)
+		re, n, err := faultParams(q, "thenRefuseSeconds", false)
 		if err != nil {
 			bad(w, err.Error())
 			return
@@ -344,12 +340,7 @@ func control(f *faults) http.Handler {
 	})
 	mux.HandleFunc("POST /refuse-writes", func(w http.ResponseWriter, r *http.Request) {
 		q := r.URL.Query()
-		re, err := pathRE(q)
-		if err != nil {
-			bad(w, err.Error())
-			return
-		}
-		n, err := seconds(q, "seconds", true)
+		re, n, err := faultParams(q, "seconds", true)
 		if err != nil {
 			bad(w, err.Error())
 			return
