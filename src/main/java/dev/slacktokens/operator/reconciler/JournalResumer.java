@@ -69,10 +69,7 @@ public class JournalResumer implements Drainable {
     public boolean drain(Instant deadline) {
         stopping = true;
         while (running.get() > 0 && clock.instant().isBefore(deadline)) {
-            try {
-                Thread.sleep(50);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
+            if (!TokenRefresher.pauseFor(java.time.Duration.ofMillis(50))) {
                 break;
             }
         }

@@ -105,7 +105,7 @@ public class TokenRefresher implements Drainable {
         }
         Set<TokenPair> pairs = java.util.EnumSet.noneOf(TokenPair.class);
         for (TokenPair pair : TokenPair.values()) {
-            if (parked.containsKey(connectionUid + "/" + pair)) {
+            if (parked.containsKey(parkKey(connectionUid, pair))) {
                 pairs.add(pair);
             }
         }
@@ -462,7 +462,11 @@ public class TokenRefresher implements Drainable {
     }
 
     private static String parkKey(SlackUserConnection c, TokenPair pair) {
-        return c.getMetadata().getUid() + "/" + pair;
+        return parkKey(c.getMetadata().getUid(), pair);
+    }
+
+    private static String parkKey(String connectionUid, TokenPair pair) {
+        return connectionUid + "/" + pair;
     }
 
     private static String who(SlackUserConnection c, TokenPair pair) {
@@ -470,8 +474,8 @@ public class TokenRefresher implements Drainable {
                 + (pair == TokenPair.BOT ? " (bot token)" : "");
     }
 
-    /** Waits before the next write; false when interrupted (the process is stopping). */
-    private static boolean pauseFor(Duration pause) {
+    /** Waits (before the next write, or for work in flight to end); false when interrupted (the process is stopping). */
+    static boolean pauseFor(Duration pause) {
         try {
             Thread.sleep(pause.toMillis());
             return true;
