@@ -150,10 +150,12 @@ before_refresh() {
   local wait=$(( $(date -d "$at" +%s) - $(date +%s) - $1 ))
   [ "$wait" -le 0 ] || sleep "$wait"
 }
-# takeover_ms <old holder> [start ms]: ms from the start (default: the first sample where the old holder's Pod is
-# terminating or the Lease has no holder) to the first sample with another holder
+# takeover_ms <old holder> [start ms] [since ms]: ms from the start (default: the first sample from "since" on where
+# the old holder's Pod is terminating or the Lease has no holder; a leader that stops cleanly releases its Lease, so
+# earlier disruptions leave such samples too) to the first sample with another holder
 takeover_ms() {
-  awk -v old="$1" -v start="${2:-0}" '
+  awk -v old="$1" -v start="${2:-0}" -v since="${3:-0}" '
+    $1 < since { next }
     { t = $1; h = $2; term = (h == ""); for (i = 3; i <= NF; i++) if ($i == old) term = 1 }
     start == 0 && term { start = t }
     start > 0 && t >= start && h != "" && h != old { print t - start; exit }' "$logs/lease.log"
@@ -180,11 +182,12 @@ sleep 5 # the refresh after the takeover is scheduled
 before_refresh 5
 leader="$(holder)"
 t_rr=$SECONDS
+t_rr_ms="$(now_ms)"
 ko rollout restart "deploy/$fullname" >/dev/null
 check "kubectl rollout restart completes" ko rollout status "deploy/$fullname" --timeout=240s
 measure "rollout restart: $((SECONDS - t_rr)) s until the Deployment was rolled out"
 wait_until 30 sh -c "h=\$('$KUBECTL' -n $opns get lease slack-token-operator -o jsonpath='{.spec.holderIdentity}'); [ -n \"\$h\" ] && [ \"\$h\" != '$leader' ]" || true
-sleep 1; ms="$(takeover_ms "$leader")"
+sleep 1; ms="$(takeover_ms "$leader" 0 "$t_rr_ms")"
 check "after the restart a new Pod holds the Lease" sh -c "'$KUBECTL' -n $opns get pods -l app.kubernetes.io/component=operator -o name | grep -q \"/$(holder)\$\""
 measure "rollout restart: takeover ${ms:-?} ms after the old leader Pod started terminating"
 
