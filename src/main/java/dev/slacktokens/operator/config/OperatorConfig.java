@@ -139,5 +139,11 @@ public interface OperatorConfig {
 
         /** Signing secret of the default Slack app, to verify Slack events. */
         Optional<String> signingSecret();
+
+        /**
+         * The default Slack app's name as its users know it (e.g. the name in Slack's app settings), shown on the
+         * confirmation page. Absent: the page shows the client id.
+         */
+        Optional<String> appDisplayName();
     }
 }

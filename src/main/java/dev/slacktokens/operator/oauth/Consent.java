@@ -64,11 +64,14 @@ class Consent {
         String who = claims.namespace() + "/" + claims.name();
         if (connection == null || connection.getMetadata().getDeletionTimestamp() != null) {
             throw Refusal.CONNECTION_GONE.because("SlackUserConnection " + who + " no longer exists"
-                    + (connection == null ? "." : " (it is being deleted)."), null);
+                    + (connection == null ? "." : " (it is being deleted)."), "Nothing: the connection no longer "
+                    + "needs a token. If you think it should, ask its owner.");
         }
         if (!claims.uid().equals(connection.getMetadata().getUid())) {
             throw Refusal.CONNECTION_RECREATED.because("SlackUserConnection " + who + " was deleted and created "
-                    + "again since this link was issued.", "Use the new link in its status.authorizeUrl.");
+                    + "again since this link was issued.", "Ask the connection's owner for its new link.")
+                    .owner("The new connection has its own link:",
+                            OAuthResource.authorizeUrlCommand(claims.namespace(), claims.name()));
         }
         return connection;
     }
@@ -82,7 +85,10 @@ class Consent {
             grants.revokeQuietly(Grants.all(grant), "a grant of the wrong identity");
             throw Refusal.WRONG_IDENTITY.because("Slack granted a token that does not fit " + who + ": "
                     + mismatch.get() + ". The tokens were revoked and nothing was stored.",
-                    "Sign in to Slack as the expected user and workspace, then open status.authorizeUrl again.");
+                    "If you have another Slack account or workspace, sign in to Slack with the one the connection "
+                            + "expects, then open the link you were given again; otherwise tell the connection's "
+                            + "owner.")
+                    .owner("spec.user and spec.team say who may consent.", null);
         }
         AuthIdentity identity = confirm(grant);
         var incoming = new Rebinding.Identity(grant.userId(),
@@ -95,9 +101,11 @@ class Consent {
             throw Refusal.OTHER_USER.because("SlackUserConnection " + who + " is connected to Slack user "
                     + bound.get() + ", and this consent came from another Slack user (" + incoming + "). A "
                     + "connection does not silently change hands: the tokens of this consent were revoked and nothing "
-                    + "changed.", "If it should change hands, its owner requests a re-authorization (kubectl annotate "
-                    + "suc " + claims.name() + " -n " + claims.namespace() + " " + Labels.REAUTHORIZE_REQUEST
-                    + "=\"$(date +%s)\" --overwrite) and the new Slack user opens the new status.authorizeUrl.");
+                    + "changed.", "If the connection should now act as you, ask its owner to request a "
+                    + "re-authorization and send you the new link.")
+                    .owner("To hand it over, request a re-authorization, then send the new status.authorizeUrl to "
+                            + "the new Slack user:", "kubectl annotate suc " + claims.name() + " -n "
+                            + claims.namespace() + " " + Labels.REAUTHORIZE_REQUEST + "=\"$(date +%s)\" --overwrite");
         }
         var m = connection.getMetadata();
         StoreState base = existing.orElse(StoreState.empty(new StoreState.Owner(m.getNamespace(), m.getName(),
@@ -126,15 +134,18 @@ class Consent {
         } catch (SlackPermanentException e) {
             if (e.isInvalidGrant()) {
                 throw Refusal.CODE_INVALID.because("Slack refused the authorization code (" + e.error() + "): it is "
-                        + "single-use and valid for 10 minutes.", "Open status.authorizeUrl and consent again.");
+                        + "single-use and valid for 10 minutes.", "Open the link you were given again and consent "
+                        + "again.");
             }
             if (e.isInvalidClient()) {
                 throw Refusal.APP_REJECTED.because("Slack refused the Slack app's credentials (" + e.error() + ").",
-                        "Check the client id and client secret the operator uses.");
+                        "Tell the connection's owner; the link works again once the app is fixed.")
+                        .owner("Check the client id and client secret the operator uses.", null);
             }
             throw Refusal.EXCHANGE_REFUSED.because("Slack answered '" + e.error() + "'.",
-                    e.error().contains("redirect") ? "The redirect URI must match a Redirect URL of the Slack app."
-                            : "Check the Slack app's OAuth settings and retry.");
+                    "Tell the connection's owner what Slack answered.")
+                    .owner(e.error().contains("redirect") ? "The redirect URI must match a Redirect URL of the Slack "
+                            + "app." : "Check the Slack app's OAuth settings, then send the link again.", null);
         } catch (SlackRateLimitedException e) {
             if (!e.local()) {
                 throw slackUnavailable(e);
@@ -145,7 +156,7 @@ class Consent {
                     + config.slack().oauthAccessPerMinute() + " oauth.v2.access call(s) per minute "
                     + "(slack-operator.slack.oauth-access-per-minute, shared with token refreshes) is used up. No "
                     + "token was issued.", "Reload this page in " + seconds + " s (the authorization code stays valid "
-                    + "for 10 minutes), or open status.authorizeUrl again later.", seconds);
+                    + "for 10 minutes), or open the link you were given again later.", seconds);
         } catch (SlackApiException e) {
             throw slackUnavailable(e);
         }
@@ -153,7 +164,7 @@ class Consent {
 
     private static Refusal.Failure slackUnavailable(SlackApiException e) {
         return Refusal.SLACK_UNAVAILABLE.because("Slack could not be reached or is failing (" + e.error()
-                + "). No token was stored.", "Open status.authorizeUrl and consent again in a moment.");
+                + "). No token was stored.", "Open the link you were given again in a moment.");
     }
 
     private AuthIdentity confirm(OAuthGrant grant) throws Refusal.Failure {
@@ -162,9 +173,9 @@ class Consent {
         } catch (Grants.UnconfirmedException e) {
             throw e.error().isEmpty()
                     ? Refusal.IDENTITY_MISMATCH.because("auth.test names a different user than the exchange; the "
-                            + "tokens were revoked.", "Consent again.")
+                            + "tokens were revoked.", "Open the link you were given again and consent again.")
                     : Refusal.UNCONFIRMED.because("Slack's auth.test failed (" + e.error().get() + "); the new tokens "
-                            + "were revoked and nothing was stored.", "Open status.authorizeUrl again.");
+                            + "were revoked and nothing was stored.", "Open the link you were given again in a moment.");
         }
     }
 
@@ -190,18 +201,22 @@ class Consent {
             if (held == TokenStore.ReadBack.UNKNOWN) {
                 throw Refusal.NOT_SAVED.because("The Kubernetes API did not say whether it stored the tokens (" + cause
                         + ") and could not be read back. Nothing was revoked, since they may be stored: the "
-                        + "connection's status shows whether it is Ready.", "If it is not Ready in a minute, open "
-                        + "status.authorizeUrl and consent again.");
+                        + "connection's status shows whether it is Ready.", "Wait a minute, then ask the connection's "
+                        + "owner whether it is Ready; if not, open the link you were given again.")
+                        .owner("The connection's Ready condition says whether the tokens were stored:",
+                                "kubectl get suc " + connection.getMetadata().getName() + " -n "
+                                        + connection.getMetadata().getNamespace());
             }
             if (conflict) {
                 grants.revokeQuietly(Grants.all(grant), "a consent that raced another writer");
                 throw Refusal.RACED.because(cause + "; the tokens of this attempt were revoked.",
-                        "Reload status.authorizeUrl and consent again if the connection is not Ready.");
+                        "Open the link you were given again if the connection is not set up yet.");
             }
             grants.revokeQuietly(Grants.all(grant), "a consent that could not be stored");
             throw Refusal.NOT_SAVED.because("The Kubernetes API did not store the tokens (" + cause + "); the new "
-                    + "tokens were revoked at Slack and nothing was stored.", "Open status.authorizeUrl and consent "
-                    + "again in a moment. If it keeps failing, the operator's log says more.");
+                    + "tokens were revoked at Slack and nothing was stored.", "Open the link you were given again in "
+                    + "a moment. If it keeps failing, tell the connection's owner.")
+                    .owner("The operator's log says more.", null);
         }
     }
 
@@ -226,7 +241,7 @@ class Consent {
             }
             throw Refusal.CONNECTION_GONE.because("SlackUserConnection " + claims.namespace() + "/" + claims.name()
                     + " no longer exists (it was deleted, or is being deleted, while this consent completed). The new "
-                    + "tokens were revoked and nothing was kept.", null);
+                    + "tokens were revoked and nothing was kept.", "Nothing: the connection no longer needs a token.");
         }
     }
 }

@@ -1,7 +1,7 @@
 package dev.slacktokens.operator.oauth;
 
 import java.net.URI;
-import java.util.LinkedHashMap;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -84,28 +84,28 @@ public class OAuthResource {
                     claims.generation());
             var spec = connection.getSpec();
             String ns = claims.namespace();
-            Map<String, String> facts = new LinkedHashMap<>();
-            facts.put("SlackUserConnection", ns + "/" + claims.name());
-            facts.put("Token goes to", "Secret " + ns + "/" + WorkloadSecrets.name(connection) + ", readable by "
-                    + "workloads in namespace " + ns);
-            facts.put("User scopes", String.join(", ", spec.getUserScopes()));
-            if (spec.getBotScopes() != null && !spec.getBotScopes().isEmpty()) {
-                facts.put("Bot scopes", String.join(", ", spec.getBotScopes()));
-            }
-            facts.put("Workspace", spec.getTeam() != null ? spec.getTeam() + " (checked after the consent)"
-                    : "the one you choose in Slack");
+            List<Pages.Fact> facts = new ArrayList<>();
+            facts.add(Pages.Fact.of("Slack app", appName(connection, clientId)));
+            facts.add(Pages.Fact.of("Workspace", spec.getTeam() != null ? spec.getTeam() + " only (checked after "
+                    + "you consent)" : "the one you choose in Slack"));
             if (spec.getUser() != null) {
-                facts.put("Slack user", spec.getUser() + " only");
+                facts.add(Pages.Fact.of("Slack user", spec.getUser() + " only"));
             }
-            facts.put("Slack app", clientId);
+            facts.add(Pages.Fact.scopes("What it can do as you", spec.getUserScopes(), true));
+            if (spec.getBotScopes() != null && !spec.getBotScopes().isEmpty()) {
+                facts.add(Pages.Fact.scopes("As the app's bot", spec.getBotScopes(), false));
+            }
+            facts.add(Pages.Fact.of("Token goes to", "Secret " + WorkloadSecrets.name(connection) + " in Kubernetes "
+                    + "namespace " + ns + ", readable by the workloads there"));
+            facts.add(Pages.Fact.of("Asked by", "SlackUserConnection " + claims.name() + " in namespace " + ns));
             String note = Rebinding.bound(existing.orElse(null)).map(bound -> existing.get().tokens().isPresent()
                     ? "It is connected to Slack user " + bound + " now. A consent by that user renews its token; "
                             + "another Slack user is refused unless the connection's owner requested "
                             + "re-authorization (annotation " + Labels.REAUTHORIZE_REQUEST + ")."
                     : "It was connected to Slack user " + bound + ", whose tokens no longer work.").orElse(null);
             return Response.fromResponse(Pages.confirmation("Connect Slack to " + ns + "/" + claims.name() + "?",
-                    "Continuing asks Slack for a user token for the connection below. Workloads that can read its "
-                            + "Secret act in Slack as the user who consents, with these scopes.",
+                    "Continuing asks Slack to let the workloads below act in Slack as you: Slack shows you the same "
+                            + "permissions and asks you to allow them. You can revoke the access later in Slack.",
                     facts, note, links.oauthBase() + "/start", Map.of("state", codec.sign(state)),
                     "Continue to Slack"))
                     .cookie(cookie(codec.cookieValue(state.nonce()), (int) StateCodec.STATE_VALIDITY.toSeconds()))
@@ -176,19 +176,23 @@ public class OAuthResource {
             Optional<StoreState> existing = store.fetch(claims.uid());
             if (existing.flatMap(StoreState::consumedState).filter(consumed::equals).isPresent()) {
                 throw Refusal.ALREADY_CONNECTED.because("This authorization of " + who + " was already completed; "
-                        + "replaying it changes nothing.", null);
+                        + "replaying it changes nothing.", "Nothing: the connection is set up. You can close this page.");
             }
             requireCurrent(claims, existing);
             requireCookie(codec, cookie, claims);
             if (error != null) {
                 throw "access_denied".equals(error)
                         ? Refusal.DECLINED.because("The Slack user declined to authorize " + who + ". No token was "
-                                + "issued.", "Open the link from status.authorizeUrl again to retry.")
+                                + "issued.", "If you meant to allow it, open the link you were given again.")
                         : Refusal.SLACK_ERROR.because("Slack answered '" + error + "' for " + who + ".",
-                                "Check the Slack app's settings (scopes, redirect URL) and retry.");
+                                "Tell the connection's owner what Slack answered; the link works again once the "
+                                        + "Slack app is fixed.")
+                                .owner("Check the Slack app's settings (scopes, Redirect URLs) and send the link "
+                                        + "again.", null);
             }
             if (code == null || code.isBlank()) {
-                throw Refusal.NO_CODE.because("Slack's redirect carried no code.", null);
+                throw Refusal.NO_CODE.because("Slack's redirect carried no code.",
+                        "Open the link you were given again and consent again.");
             }
             Optional<String> verifier = Boolean.TRUE.equals(connection.getSpec().getPkce())
                     ? Optional.of(codec.pkceVerifier(claims.nonce())) : Optional.empty();
@@ -219,10 +223,17 @@ public class OAuthResource {
                     ? "This authorize link of " + who + " was already used"
                     : "This consent was started from an authorize link of " + who + " that was already used")
                     + ": a link is good for one authorization.",
-                    "Ask for a new one: kubectl get suc " + claims.name() + " -n " + claims.namespace()
-                            + " -o jsonpath='{.status.authorizeUrl}' (published while the connection needs a consent;"
-                            + " its owner can request one with the annotation " + Labels.REAUTHORIZE_REQUEST + ").");
+                    "Nothing, if the connection was authorized with it. If you still need to connect, ask the "
+                            + "connection's owner for a new link.")
+                    .owner("The current link is in the connection's status (published while it needs a consent; "
+                            + "request one with the annotation " + Labels.REAUTHORIZE_REQUEST + "):",
+                            authorizeUrlCommand(claims.namespace(), claims.name()));
         }
+    }
+
+    /** The command that prints a connection's current authorize link. */
+    static String authorizeUrlCommand(String namespace, String name) {
+        return "kubectl get suc " + name + " -n " + namespace + " -o jsonpath='{.status.authorizeUrl}'";
     }
 
     private static void requireCookie(StateCodec codec, String cookie, StateCodec.Claims claims)
@@ -230,13 +241,13 @@ public class OAuthResource {
         String who = claims.namespace() + "/" + claims.name();
         if (cookie == null) {
             throw Refusal.OTHER_BROWSER.because("The browser that finished the consent is not the one that started "
-                    + "it (no flow cookie).", "Open the link from status.authorizeUrl of " + who + " in this browser "
-                    + "and consent again.");
+                    + "it (no flow cookie).", "Open the link you were given again, in this browser, and finish in "
+                    + "the same tab.");
         }
         if (!codec.cookieMatches(cookie, claims.nonce())) {
-            throw Refusal.OTHER_BROWSER.because("The flow cookie does not belong to this authorization: it was "
-                    + "started in another tab or browser.", "Open the link from status.authorizeUrl of " + who
-                    + " again and finish in the same tab.");
+            throw Refusal.OTHER_BROWSER.because("The flow cookie does not belong to this authorization of " + who
+                    + ": it was started in another tab or browser.", "Open the link you were given again and finish "
+                    + "in the same tab.");
         }
     }
 
@@ -246,13 +257,19 @@ public class OAuthResource {
         } catch (StateCodec.InvalidException e) {
             String what = kind == StateCodec.Kind.link ? "authorize link" : "OAuth state";
             if (e.problem() == StateCodec.Problem.EXPIRED) {
-                throw Refusal.LINK_EXPIRED.because("This " + what + " has expired"
-                        + (kind == StateCodec.Kind.state ? " (a consent must finish within 10 minutes)." : "."),
-                        "Get the current link: kubectl get suc NAME -o jsonpath='{.status.authorizeUrl}'");
+                throw kind == StateCodec.Kind.state
+                        ? Refusal.LINK_EXPIRED.because("This consent took too long: it must finish within 10 "
+                                + "minutes of opening the link.", "Open the link you were given again.")
+                        : Refusal.LINK_EXPIRED.because("This authorize link has expired.",
+                                "Ask the connection's owner for a new link.")
+                                .owner("The connection's status always has a current link:",
+                                        authorizeUrlCommand("NAMESPACE", "NAME"));
             }
             throw (kind == StateCodec.Kind.link ? Refusal.INVALID_LINK : Refusal.INVALID_STATE).because("This "
                     + what + " is not one this operator issued (" + e.problem().name().toLowerCase().replace('_', ' ')
-                    + ").", "Use the link from status.authorizeUrl of your SlackUserConnection.");
+                    + ").", "Open the link exactly as you were given it (a link cut short or changed does not "
+                    + "work), or ask the connection's owner for a new one.")
+                    .owner("Send the link from the connection's status:", authorizeUrlCommand("NAMESPACE", "NAME"));
         }
     }
 
@@ -262,6 +279,17 @@ public class OAuthResource {
         } catch (SlackApps.UnusableAppException e) {
             throw misconfigured(e);
         }
+    }
+
+    /** The app as its users know it: the default app's display name if set, else its client id. */
+    private String appName(SlackUserConnection connection, String clientId) {
+        if (connection.getSpec().getSlackApp() == null) {
+            Optional<String> name = config.slack().appDisplayName().filter(n -> !n.isBlank());
+            if (name.isPresent()) {
+                return name.get();
+            }
+        }
+        return "client id " + clientId;
     }
 
     private ClientCredentials credentials(SlackUserConnection connection) throws Refusal.Failure {
@@ -274,7 +302,8 @@ public class OAuthResource {
 
     private static Refusal.Failure misconfigured(SlackApps.UnusableAppException e) {
         return Refusal.MISCONFIGURED.because(e.getMessage() + ".",
-                "Ask the owner of the SlackUserConnection to fix it (kubectl describe suc shows the same).");
+                "Tell the connection's owner; the link works once they fix it.")
+                .owner("kubectl describe suc shows the same problem in the connection's conditions.", null);
     }
 
     private NewCookie cookie(String value, int maxAge) {

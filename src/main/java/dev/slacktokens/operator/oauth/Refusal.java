@@ -45,29 +45,41 @@ public enum Refusal {
         return name().toLowerCase();
     }
 
-    /** This refusal, with what happened and what to do next. */
-    Failure because(String message, String next) {
-        return new Failure(this, message, next, 0);
+    /**
+     * This refusal, with what happened and what the person in front of the page (usually the Slack user, who cannot
+     * run kubectl) can do; {@link Failure#owner} adds what the connection's owner does.
+     */
+    Failure because(String message, String you) {
+        return new Failure(this, message, you, 0);
     }
 
     /** The same, with a Retry-After header. */
-    Failure retryAfter(String message, String next, long seconds) {
-        return new Failure(this, message, next, seconds);
+    Failure retryAfter(String message, String you, long seconds) {
+        return new Failure(this, message, you, seconds);
     }
 
     /** A refusal raised from deep inside the flow; {@link #page()} is what the browser gets. */
     static final class Failure extends Exception {
         final Refusal refusal;
         private final String message;
-        private final String next;
+        private final String you;
         private final long retryAfterSeconds;
+        private String owner;
+        private String ownerCommand;
 
-        Failure(Refusal refusal, String message, String next, long retryAfterSeconds) {
+        Failure(Refusal refusal, String message, String you, long retryAfterSeconds) {
             super(refusal.title, null, false, false);
             this.refusal = refusal;
             this.message = message;
-            this.next = next;
+            this.you = you;
             this.retryAfterSeconds = retryAfterSeconds;
+        }
+
+        /** What the connection's owner does about it, and the command they run (either may be null). */
+        Failure owner(String text, String command) {
+            this.owner = text;
+            this.ownerCommand = command;
+            return this;
         }
 
         /** For a log line: the title and what happened, on one line (parts come from the request). */
@@ -76,7 +88,7 @@ public enum Refusal {
         }
 
         Response page() {
-            Response page = Pages.page(refusal.status, refusal.title, message, next);
+            Response page = Pages.refusal(refusal.status, refusal.title, message, you, owner, ownerCommand);
             return retryAfterSeconds > 0 ? Response.fromResponse(page).header("Retry-After", retryAfterSeconds)
                     .build() : page;
         }

@@ -147,8 +147,9 @@ class OAuthBindingTest extends OperatorTestBase {
         Browser browser = new Browser();
         HttpResponse<String> page = browser.get(URI.create(link));
         assertPage(page, 200, ns + "/confirm");
-        assertThat(page.body()).contains("chat:write, users:read").contains("T0SIM0001").contains("<button")
-                .contains("Secret " + ns + "/confirm");
+        assertThat(page.body()).contains("<code>chat:write</code>").contains("<code>users:read</code>")
+                .contains("T0SIM0001 only").contains("<button")
+                .contains("Secret confirm in Kubernetes namespace " + ns);
         assertThat(page.headers().firstValue("Content-Security-Policy")).hasValueSatisfying(csp -> assertThat(csp)
                 .contains("default-src 'none'").contains("frame-ancestors 'none'"));
         assertThat(simStat("codes_issued")).as("nothing asked of Slack yet").isNull();

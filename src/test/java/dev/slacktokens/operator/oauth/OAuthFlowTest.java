@@ -58,6 +58,40 @@ class OAuthFlowTest extends OperatorTestBase {
 
     // ------------------------------------------------------------------ happy paths
 
+    /**
+     * The confirmation page speaks to the Slack user deciding: the app by its name (not its client id), what each
+     * scope lets a workload do as them, where the token goes. A refusal says what that person can do apart from what
+     * the connection's owner runs.
+     */
+    @Test
+    void thePagesSpeakToThePersonInFrontOfThem() {
+        SlackUserConnection c = create("words", spec("chat:write", "users:read", "canvases:read"));
+        String link = awaitAuthorizeUrl(c);
+        Browser browser = new Browser();
+        HttpResponse<String> confirmation = browser.open(link);
+        assertThat(confirmation.statusCode()).isEqualTo(200);
+        assertThat(confirmation.body()).contains("<html lang=\"en\">").contains(OperatorProfile.APP_NAME)
+                .doesNotContain("1111.2222")
+                .contains("<li><code>chat:write</code>: Send messages as you</li>")
+                .contains("<li><code>users:read</code>: View people in the workspace</li>")
+                .contains("<li><code>canvases:read</code></li>")
+                .contains("Secret words in Kubernetes namespace " + ns)
+                .doesNotContain("<script");
+        assertThat(browser.authorize(link).statusCode()).isEqualTo(200);
+        awaitReady(c, true, "Authorized");
+
+        HttpResponse<String> used = new Browser().open(link);
+        assertPage(used, 410, "Link already used");
+        String body = used.body();
+        int you = body.indexOf("<h2>What you can do</h2>");
+        int owner = body.indexOf("<h2>If you own this connection</h2>");
+        assertThat(you).as(body).isPositive().isLessThan(owner);
+        assertThat(body.substring(you, owner)).contains("ask the connection&#39;s owner for a new link")
+                .doesNotContain("kubectl");
+        assertThat(body.substring(owner)).contains("<pre><code>kubectl get suc words -n " + ns
+                + " -o jsonpath=&#39;{.status.authorizeUrl}&#39;</code></pre>");
+    }
+
     @Test
     void applyConsentCallbackGivesAWorkloadSecretAndReady() {
         SlackUserConnection c = create("alice", spec("chat:write", "users:read"));

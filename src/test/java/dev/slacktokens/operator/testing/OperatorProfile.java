@@ -17,6 +17,9 @@ public class OperatorProfile implements QuarkusTestProfile {
     public static final String BASE = "http://localhost:" + PORT;
     public static final String OPERATOR_NAMESPACE = "slack-token-operator";
 
+    /** The default app's display name (slack-operator.slack.app-display-name), shown on the confirmation page. */
+    public static final String APP_NAME = "Deploy Bot (simulated)";
+
     @Override
     public Map<String, String> getConfigOverrides() {
         return Map.of(
@@ -28,7 +31,8 @@ public class OperatorProfile implements QuarkusTestProfile {
                 "slack-operator.slack.base-url", BASE,
                 "slack-operator.slack.client-id", "1111.2222",
                 "slack-operator.slack.client-secret", "sim-client-secret",
-                "slack-operator.slack.signing-secret", "sim-signing-secret");
+                "slack-operator.slack.signing-secret", "sim-signing-secret",
+                "slack-operator.slack.app-display-name", APP_NAME);
     }
 
     private static int freePort() {
