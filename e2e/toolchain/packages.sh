@@ -24,11 +24,19 @@ command -v buildah >/dev/null 2>&1 || need_apt+=(buildah)
 command -v iptables >/dev/null 2>&1 || need_apt+=(iptables)
 command -v gcc >/dev/null 2>&1 || need_apt+=(gcc libc6-dev)
 command -v busybox >/dev/null 2>&1 && ! ldd "$(command -v busybox)" >/dev/null 2>&1 || need_apt+=(busybox-static)
-[ "${#need_apt[@]}" -gt 0 ] || exit 0
+# The browser test of the consent pages (e2e/consent-browser.sh): Chromium, its WebDriver and a font, without the
+# desktop packages Chromium recommends.
+need_lean=()
+command -v chromium >/dev/null 2>&1 || need_lean+=(chromium)
+command -v chromedriver >/dev/null 2>&1 || need_lean+=(chromium-driver)
+[ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || need_lean+=(fonts-dejavu-core)
+[ "$((${#need_apt[@]} + ${#need_lean[@]}))" -gt 0 ] || exit 0
 if [ "${1:-}" = --check ]; then
-  echo "${need_apt[*]}"
+  echo "${need_apt[*]} ${need_lean[*]}"
   exit 1
 fi
-echo "installing ${need_apt[*]} (apt-get)"
+echo "installing ${need_apt[*]} ${need_lean[*]} (apt-get)"
 apt-get update -qq
-DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}" >/dev/null
+[ "${#need_apt[@]}" -eq 0 ] || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}" >/dev/null
+[ "${#need_lean[@]}" -eq 0 ] || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+  "${need_lean[@]}" >/dev/null
