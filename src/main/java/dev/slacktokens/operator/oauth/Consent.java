@@ -8,8 +8,10 @@ import jakarta.inject.Inject;
 
 import dev.slacktokens.operator.api.v1alpha1.SlackUserConnection;
 import dev.slacktokens.operator.config.OperatorConfig;
+import dev.slacktokens.operator.connection.AuthorizeLinks;
+import dev.slacktokens.operator.connection.EventRecorder;
+import dev.slacktokens.operator.connection.StateCodec;
 import dev.slacktokens.operator.grant.Grants;
-import dev.slacktokens.operator.reconciler.EventRecorder;
 import dev.slacktokens.operator.slack.AuthIdentity;
 import dev.slacktokens.operator.slack.ClientCredentials;
 import dev.slacktokens.operator.slack.OAuthGrant;

@@ -12,6 +12,7 @@ import dev.slacktokens.operator.api.v1alpha1.DeletionPolicy;
 import dev.slacktokens.operator.api.v1alpha1.Reason;
 import dev.slacktokens.operator.api.v1alpha1.SlackUserConnection;
 import dev.slacktokens.operator.config.OperatorConfig;
+import dev.slacktokens.operator.connection.EventRecorder;
 import dev.slacktokens.operator.grant.Grants;
 import dev.slacktokens.operator.slack.SlackApiException;
 import dev.slacktokens.operator.store.StoreState;

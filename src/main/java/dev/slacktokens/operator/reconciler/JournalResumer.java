@@ -11,7 +11,7 @@ import jakarta.inject.Inject;
 import dev.slacktokens.operator.api.v1alpha1.SlackUserConnection;
 import dev.slacktokens.operator.config.Drainable;
 import dev.slacktokens.operator.config.LeadershipAcquired;
-import dev.slacktokens.operator.oauth.SlackApps;
+import dev.slacktokens.operator.connection.SlackApps;
 import dev.slacktokens.operator.store.RefreshJournal;
 import dev.slacktokens.operator.store.StoreState;
 import dev.slacktokens.operator.store.TokenPair;

@@ -8,8 +8,8 @@ import jakarta.inject.Inject;
 
 import dev.slacktokens.operator.api.v1alpha1.Reason;
 import dev.slacktokens.operator.api.v1alpha1.SlackUserConnection;
+import dev.slacktokens.operator.connection.SlackApps;
 import dev.slacktokens.operator.grant.Grants;
-import dev.slacktokens.operator.oauth.SlackApps;
 import dev.slacktokens.operator.slack.ClientCredentials;
 import dev.slacktokens.operator.slack.RefreshedToken;
 import dev.slacktokens.operator.slack.SlackClient;

@@ -11,7 +11,7 @@ import jakarta.inject.Inject;
 import dev.slacktokens.operator.api.v1alpha1.SlackUserConnection;
 import dev.slacktokens.operator.api.v1alpha1.SlackUserConnectionStatus;
 import dev.slacktokens.operator.config.OperatorConfig;
-import dev.slacktokens.operator.oauth.AuthorizeLinks;
+import dev.slacktokens.operator.connection.AuthorizeLinks;
 import dev.slacktokens.operator.store.StoreState;
 import dev.slacktokens.operator.store.TokenStore;
 import dev.slacktokens.operator.store.WorkloadSecretWriter;

@@ -10,6 +10,7 @@ import dev.slacktokens.operator.api.v1alpha1.Reason;
 import dev.slacktokens.operator.api.v1alpha1.SlackUserConnection;
 import dev.slacktokens.operator.api.v1alpha1.SlackUserConnectionStatus;
 import dev.slacktokens.operator.config.OperatorMetrics;
+import dev.slacktokens.operator.connection.EventRecorder;
 
 /**
  * What a new status tells the outside: an Event when the Ready reason changes, Warning for every failure

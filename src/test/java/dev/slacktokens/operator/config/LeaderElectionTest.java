@@ -14,7 +14,7 @@ import jakarta.inject.Inject;
 import org.junit.jupiter.api.Test;
 
 import dev.slacktokens.operator.api.v1alpha1.SlackUserConnection;
-import dev.slacktokens.operator.oauth.StateKeys;
+import dev.slacktokens.operator.connection.StateKeys;
 import dev.slacktokens.operator.testing.AllowAllRules;
 import dev.slacktokens.operator.testing.OperatorProfile;
 import dev.slacktokens.operator.testing.OperatorTestBase;

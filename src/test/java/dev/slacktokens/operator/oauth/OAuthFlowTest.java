@@ -32,6 +32,8 @@ import dev.slacktokens.operator.api.v1alpha1.SecretKeyRef;
 import dev.slacktokens.operator.api.v1alpha1.SlackAppRef;
 import dev.slacktokens.operator.api.v1alpha1.SlackUserConnection;
 import dev.slacktokens.operator.api.v1alpha1.SlackUserConnectionSpec;
+import dev.slacktokens.operator.connection.StateCodec;
+import dev.slacktokens.operator.connection.StateKeys;
 import dev.slacktokens.operator.store.Labels;
 import dev.slacktokens.operator.store.TokenStore;
 import dev.slacktokens.operator.testing.Browser;

@@ -19,6 +19,7 @@ import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
 import dev.slacktokens.operator.api.v1alpha1.SlackUserConnection;
+import dev.slacktokens.operator.connection.StateCodec;
 import dev.slacktokens.operator.store.StoreCodec;
 import dev.slacktokens.operator.testing.Browser;
 import dev.slacktokens.operator.testing.Fuzz;

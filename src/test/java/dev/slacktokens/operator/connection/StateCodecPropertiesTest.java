@@ -1,4 +1,4 @@
-package dev.slacktokens.operator.oauth;
+package dev.slacktokens.operator.connection;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
@@ -15,11 +15,11 @@ import javax.crypto.spec.SecretKeySpec;
 
 import org.junit.jupiter.api.Test;
 
-import dev.slacktokens.operator.oauth.StateCodec.InvalidException;
-import dev.slacktokens.operator.oauth.StateCodec.Kind;
-import dev.slacktokens.operator.oauth.StateCodec.Problem;
-import dev.slacktokens.operator.testing.TestClock;
+import dev.slacktokens.operator.connection.StateCodec.InvalidException;
+import dev.slacktokens.operator.connection.StateCodec.Kind;
+import dev.slacktokens.operator.connection.StateCodec.Problem;
 import dev.slacktokens.operator.testing.Fuzz;
+import dev.slacktokens.operator.testing.TestClock;
 
 /**
  * Properties of the OAuth state codec over generated input: whatever string arrives, {@code verify} either returns

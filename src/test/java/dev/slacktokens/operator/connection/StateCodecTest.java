@@ -1,4 +1,4 @@
-package dev.slacktokens.operator.oauth;
+package dev.slacktokens.operator.connection;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

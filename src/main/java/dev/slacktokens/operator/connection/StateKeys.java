@@ -1,4 +1,4 @@
-package dev.slacktokens.operator.oauth;
+package dev.slacktokens.operator.connection;
 
 import java.security.SecureRandom;
 import java.time.Clock;
@@ -38,7 +38,7 @@ public class StateKeys {
         this(client, config.namespace(), config.stateKeySecret(), clock);
     }
 
-    StateKeys(KubernetesClient client, String namespace, String secretName, Clock clock) {
+    public StateKeys(KubernetesClient client, String namespace, String secretName, Clock clock) {
         this.client = client;
         this.namespace = namespace;
         this.secretName = secretName;

@@ -1,4 +1,4 @@
-package dev.slacktokens.operator.oauth;
+package dev.slacktokens.operator.connection;
 
 import java.net.URI;
 import java.time.Clock;

@@ -1,4 +1,4 @@
-package dev.slacktokens.operator.oauth;
+package dev.slacktokens.operator.connection;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;

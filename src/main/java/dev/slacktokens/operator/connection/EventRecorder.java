@@ -1,4 +1,4 @@
-package dev.slacktokens.operator.reconciler;
+package dev.slacktokens.operator.connection;
 
 import java.time.Clock;
 import java.util.UUID;
