@@ -25,6 +25,8 @@ summary() {
 
 # lease_holder: the identity in the operator's leader Lease (empty if none)
 lease_holder() { k get lease slack-token-operator -n "$opns" -o jsonpath='{.spec.holderIdentity}' 2>/dev/null || true; }
+# wait_until <seconds> <command...>: runs the command every 0.5 s until it succeeds (0) or the time is up (1)
+wait_until() { local d=$((SECONDS + $1)); shift; until "$@" >/dev/null 2>&1; do [ "$SECONDS" -lt "$d" ] || return 1; sleep 0.5; done; }
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 wait_http() { for _ in $(seq 1 120); do curl -fs "$1" >/dev/null 2>&1 && return 0; sleep 0.5; done; return 1; }
 

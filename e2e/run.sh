@@ -15,7 +15,7 @@ status=0
 # oauth-flow first: it installs the CRD with the chart (helm refuses to adopt one created by kubectl apply).
 # All suites, or the ones named: e2e/run.sh chaos apiserver-faults
 suites=("$@")
-[ "${#suites[@]}" -gt 0 ] || suites=(oauth-flow consent-browser leader-failover lease-loss tenant-isolation chaos apiserver-faults unseen-outcomes api-validation)
+[ "${#suites[@]}" -gt 0 ] || suites=(oauth-flow consent-browser prometheus leader-failover lease-loss tenant-isolation chaos apiserver-faults unseen-outcomes api-validation)
 for suite in "${suites[@]}"; do
   echo "== e2e: $suite"
   "$here/$suite.sh" || status=1

@@ -3,14 +3,17 @@ package dev.slacktokens.operator.config;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.ObservesAsync;
 
 import dev.slacktokens.operator.api.v1alpha1.Reason;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import io.quarkus.runtime.Startup;
 
 /**
  * The operator's Micrometer metrics (Prometheus at {@code /q/metrics}):
@@ -19,8 +22,11 @@ import io.micrometer.core.instrument.Timer;
  * {@code slack_events_total{type,result}}, {@code slack_connections{reason}}, and for refreshes on schedule
  * {@code slack_token_refresh_lateness_seconds} (a histogram: from the token's {@code refreshAt} to the start of its
  * refresh) and {@code slack_token_refreshes_after_expiry_total} (refreshes that started after the access token had
- * expired: a workload held an expired token meanwhile).
+ * expired: a workload held an expired token meanwhile), and {@code slack_operator_leader} (1 on the replica that
+ * holds the leader Lease and refreshes tokens, else 0).
+ * Created at start-up, so that every replica exports its gauges from the first scrape (a follower: 0).
  */
+@Startup
 @ApplicationScoped
 public class OperatorMetrics {
 
@@ -29,6 +35,7 @@ public class OperatorMetrics {
     private final Map<String, Reason> reasons = new ConcurrentHashMap<>();
     private final Timer refreshLateness;
     private final Counter refreshesAfterExpiry;
+    private final AtomicInteger leader = new AtomicInteger();
 
     OperatorMetrics(MeterRegistry registry) {
         this.registry = registry;
@@ -43,6 +50,13 @@ public class OperatorMetrics {
                     .tag("reason", reason.name()).description("SlackUserConnections by Ready reason")
                     .register(registry);
         }
+        Gauge.builder("slack.operator.leader", leader, AtomicInteger::get)
+                .description("1 on the replica that holds the leader Lease (it refreshes tokens), else 0")
+                .register(registry);
+    }
+
+    void onLeading(@ObservesAsync LeadershipAcquired event) {
+        leader.set(1);
     }
 
     public void refresh(String result) {

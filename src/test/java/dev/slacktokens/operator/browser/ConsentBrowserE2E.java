@@ -222,8 +222,7 @@ class ConsentBrowserE2E {
     @Order(3)
     void aFormOnAnotherSiteCannotPressTheButton() throws Exception {
         String link = authorizeUrl(connection("cross-site", null));
-        browser.get(link);
-        String state = browser.findElement(By.name("state")).getDomAttribute("value");
+        String state = confirmationState(link);
         String codes = simStat("codes_issued");
 
         // The other site's page holds a form with this very state, posting to the confirmation endpoint. The browser
@@ -264,9 +263,7 @@ class ConsentBrowserE2E {
     void aCookiePlantedByASiblingHostDoesNotBindTheFlow() throws Exception {
         // The attacker: opens a link of their own in their browser (the flow cookie's value and the form's state),
         // consents at Slack themselves and keeps the callback URL instead of following it.
-        String link = authorizeUrl(connection("planted", null));
-        browser.get(link);
-        String state = browser.findElement(By.name("state")).getDomAttribute("value");
+        String state = confirmationState(authorizeUrl(connection("planted", null)));
         String value = browser.manage().getCookieNamed(HOST_COOKIE).getValue();
         HttpResponse<String> consent = HTTP.send(HttpRequest.newBuilder(URI.create(SIMULATOR
                 + "/oauth/v2/authorize?client_id=1111.2222&user_scope=chat:write&redirect_uri="
@@ -355,6 +352,12 @@ class ConsentBrowserE2E {
                     .withName(c.getMetadata().getName()).get();
             return live == null || live.getStatus() == null ? null : live.getStatus().getAuthorizeUrl();
         }, url -> url != null && url.startsWith(OPERATOR + "/oauth/start?c="));
+    }
+
+    /** Opens the link's confirmation page (the flow cookie is set) and returns the state its form would POST. */
+    private static String confirmationState(String link) {
+        browser.get(link);
+        return browser.findElement(By.name("state")).getDomAttribute("value");
     }
 
     private static String text() {

@@ -98,6 +98,7 @@ class LeaderElectionTest extends OperatorTestBase {
         assertThat(lease.get().getSpec().getHolderIdentity()).isEqualTo("other-replica");
         SlackUserConnection c = create("follower", spec("chat:write"));
         await().during(Duration.ofSeconds(4)).atMost(Duration.ofSeconds(6)).until(() -> get(c).getStatus() == null);
+        assertThat(metric("slack_operator_leader")).as("a follower's leader gauge").isZero();
 
         // A follower is ready (the Service routes to it) and serves the OAuth endpoints (the Ingress may route to
         // any replica).
@@ -117,5 +118,6 @@ class LeaderElectionTest extends OperatorTestBase {
         await().atMost(Duration.ofSeconds(30)).until(() -> "this-replica".equals(lease.get().getSpec()
                 .getHolderIdentity()));
         awaitReady(c, false, "AwaitingAuthorization");
+        await().atMost(Duration.ofSeconds(10)).until(() -> metric("slack_operator_leader") == 1.0);
     }
 }
