@@ -291,8 +291,10 @@ class HelmChartIT {
     private static void keys(String prefix, JsonNode node, List<String> missing, String readme) {
         node.fields().forEachRemaining(e -> {
             String key = prefix.isEmpty() ? e.getKey() : prefix + "." + e.getKey();
+            // free-form maps (labels, annotations) are one row, whatever their default entries
             boolean leaf = !e.getValue().isObject() || e.getValue().isEmpty()
-                    || List.of("resources", "podSecurityContext", "securityContext").contains(key);
+                    || List.of("resources", "podSecurityContext", "securityContext").contains(key)
+                    || List.of("labels", "annotations").contains(e.getKey());
             if (leaf) {
                 if (!readme.contains("`" + key + "`")) {
                     missing.add(key);
