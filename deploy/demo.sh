@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The demo: the operator end to end, with no cluster and no Slack app of your own.
 #
-#   sudo deploy/demo.sh            a local Kubernetes cluster with a node (e2e/node.sh: its own network and mount
+#   deploy/demo.sh   (as root)     a local Kubernetes cluster with a node (e2e/node.sh: its own network and mount
 #                                  namespaces, nothing changed on the host), built here and cached; Slack is the
 #                                  simulator, as a Pod, with access tokens that live 2 minutes instead of 12 hours
 #   KUBECONFIG=~/.kube/config deploy/demo.sh --image REPO:TAG --workload-image REPO:TAG
@@ -244,7 +244,7 @@ fi
 
 # ------------------------------------------------------------- the local cluster with a node
 bold "slack-token-operator demo: a local Kubernetes cluster with a node, the operator as Pods, Slack simulated"
-[ "$(id -u)" = 0 ] || die "the local cluster needs root (its own network and mount namespaces): sudo deploy/demo.sh"
+[ "$(id -u)" = 0 ] || die "the local cluster needs root (its own network and mount namespaces): run deploy/demo.sh as root (e.g. sudo deploy/demo.sh)"
 if [ -f "$STATE/node.env" ] && SLACK_TOKEN_OPERATOR_STATE="$STATE" "$e2e/node.sh" status >/dev/null 2>&1; then
   die "a demo cluster is still running (--keep): deploy/demo.sh --stop first"
 fi
@@ -300,11 +300,11 @@ status=0
 "$e2e/node.sh" exec "$0" --show "${args[@]}" || status=$?
 if [ "$keep" = 1 ]; then
   echo
-  say "Look around (kubectl and helm run inside the cluster's namespaces):"
-  say "  sudo SLACK_TOKEN_OPERATOR_STATE=$STATE e2e/node.sh exec kubectl get suc,secret,pods -n slack-demo"
-  say "  sudo SLACK_TOKEN_OPERATOR_STATE=$STATE e2e/node.sh exec kubectl logs -f deploy/post-as-user -n slack-demo"
-  say "  sudo SLACK_TOKEN_OPERATOR_STATE=$STATE e2e/node.sh exec kubectl logs -n slack-token-operator -l app.kubernetes.io/component=operator"
-  say "Stop it: sudo deploy/demo.sh --stop"
+  say "Look around, as root (kubectl and helm run inside the cluster's namespaces):"
+  say "  SLACK_TOKEN_OPERATOR_STATE=$STATE e2e/node.sh exec kubectl get suc,secret,pods -n slack-demo"
+  say "  SLACK_TOKEN_OPERATOR_STATE=$STATE e2e/node.sh exec kubectl logs -f deploy/post-as-user -n slack-demo"
+  say "  SLACK_TOKEN_OPERATOR_STATE=$STATE e2e/node.sh exec kubectl logs -n slack-token-operator -l app.kubernetes.io/component=operator"
+  say "Stop it (as root): deploy/demo.sh --stop"
 else
   step "Stop the local cluster"
   stop_node || status=1
