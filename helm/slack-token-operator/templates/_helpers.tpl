@@ -87,3 +87,12 @@ app.kubernetes.io/component: operator
   resources: [events]
   verbs: [create, patch]
 {{- end }}
+
+{{/* The operator image: pinned by digest when image.digest is set (the tag is then only informative), else by tag. */}}
+{{- define "sto.image" -}}
+{{- if .Values.image.digest -}}
+{{ .Values.image.repository }}@{{ .Values.image.digest }}
+{{- else -}}
+{{ .Values.image.repository }}:{{ .Values.image.tag | default .Chart.AppVersion }}
+{{- end -}}
+{{- end }}

@@ -205,6 +205,24 @@ class HelmChartIT {
     }
 
     @Test
+    void theImageIsPinnedByDigestWhenOneIsGivenAndTheDashboardIsOptIn() throws Exception {
+        String digest = "sha256:" + "0123456789abcdef".repeat(4);
+        List<JsonNode> docs = render(with("--set", "image.digest=" + digest, "--set", "image.tag=ignored", "--set",
+                "metrics.dashboard.enabled=true"));
+        assertThat(one(docs, "Deployment").path("spec").path("template").path("spec").path("containers").get(0)
+                .path("image").asText()).isEqualTo("slack-token-operator@" + digest);
+        JsonNode dashboard = one(docs, "ConfigMap");
+        assertThat(dashboard.path("metadata").path("labels").path("grafana_dashboard").asText()).isEqualTo("1");
+        assertThat(YAML.readTree(dashboard.path("data").path("slack-token-operator.json").asText()).path("panels")
+                .size()).isGreaterThanOrEqualTo(10);
+        assertThat(kind(render(REQUIRED), "ConfigMap")).as("no dashboard by default").isEmpty();
+        Result bad = helm("template", "t", CHART.toString(), "--set", "publicUrl=https://tokens.example.com", "--set",
+                "slackApp.existingSecret=slack-app", "--set", "image.digest=latest");
+        assertThat(bad.exit()).as("a digest that is not sha256:<64 hex> is refused").isNotZero();
+        assertThat(bad.output()).contains("/image/digest");
+    }
+
+    @Test
     void monitoringObjectsAreSkippedWithoutThePrometheusOperatorCrds() throws Exception {
         // An install on a cluster without the Prometheus Operator must not fail on unknown kinds.
         List<JsonNode> docs = render(with("--set", "metrics.serviceMonitor.enabled=true", "--set",
