@@ -23,6 +23,10 @@ summary() {
   find "$logs" -mindepth 1 ! -name '*.pid' -delete 2>/dev/null || true
 }
 
+# ready_reason <connection>: the reason of its Ready condition, in $ns (empty if none yet)
+ready_reason() { k get suc "$1" -n "$ns" -o jsonpath='{.status.conditions[?(@.type=="Ready")].reason}' 2>/dev/null || true; }
+# reason_is <connection> <reason>: whether its Ready reason is that one now (for wait_until)
+reason_is() { [ "$(ready_reason "$1")" = "$2" ]; }
 # lease_holder: the identity in the operator's leader Lease (empty if none)
 lease_holder() { k get lease slack-token-operator -n "$opns" -o jsonpath='{.spec.holderIdentity}' 2>/dev/null || true; }
 # wait_until <seconds> <command...>: runs the command every 0.5 s until it succeeds (0) or the time is up (1)

@@ -43,7 +43,7 @@ for _ in $(seq 1 60); do
 done
 if [[ "$link" == "http://localhost:$op_port/oauth/start?c="* ]]; then ok "status.authorizeUrl is published"
 else fail "status.authorizeUrl is published" "$link"; fi
-reason=$(k get suc slack-user -n "$ns" -o jsonpath='{.status.conditions[?(@.type=="Ready")].reason}' || true)
+reason=$(ready_reason slack-user)
 [ "$reason" = "AwaitingAuthorization" ] && ok "Ready=False AwaitingAuthorization before consent" \
   || fail "Ready=False AwaitingAuthorization before consent" "$reason"
 

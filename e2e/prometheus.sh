@@ -46,12 +46,16 @@ import json, sys
 r = json.load(sys.stdin)
 print(len(r["data"]["result"]) if r.get("status") == "success" else -1)'
 }
+# has_series <promql>: whether the query returns at least one series now (for wait_until)
+has_series() { [ "$(query "$1")" -gt 0 ]; }
 alert_state() {
   curl -s "$prom/api/v1/alerts" | python3 -c "
 import json, sys
 print(' '.join(sorted({a['state'] for a in json.load(sys.stdin)['data']['alerts'] if a['labels']['alertname'] == '$1'})))"
 }
-check "the operator's target is up" wait_until 30 sh -c "[ \"\$(curl -s --data-urlencode 'query=up{job=\"slack-token-operator\"} == 1' '$prom/api/v1/query' | grep -c '\"value\"')\" -ge 1 ]"
+# alert_in <alert> <state>...: whether the alert is in one of these states now (for wait_until)
+alert_in() { local s; s="$(alert_state "$1")"; shift; [[ " $* " == *" $s "* ]]; }
+check "the operator's target is up" wait_until 30 has_series 'up{job="slack-token-operator"} == 1'
 
 # What the dashboard shows: two consents, a refused link, a tokens_revoked event for c2's user (a new consent is
 # needed: ReauthorizationRequired), a Slack 429, refreshes.
@@ -59,30 +63,23 @@ n=$(authorize_connections "$ns" 2 U0PROM)
 [ "$n" = 2 ] && ok "two connections authorized" || fail "two connections authorized" "$n callbacks succeeded"
 curl -s -o /dev/null "http://localhost:$op_port/oauth/start?c=forged"
 sim POST /_sim/faults '{"method":"oauth.v2.access","httpStatus":429,"retryAfterSeconds":1,"count":1}'
-wait_until 90 sh -c "[ \$(curl -s http://localhost:$sim_port/_sim/stats | python3 -c 'import json,sys; print(json.load(sys.stdin).get(\"refreshes\",0))') -ge 4 ]" \
-  && ok "refreshes happen" || fail "refreshes happen"
+refreshes_at_least() { [ "$(sim_stat refreshes)" -ge "$1" ]; }
+check "refreshes happen" wait_until 90 refreshes_at_least 4
 # From now on Slack refuses every refresh (503): c1's token expires within 40 s, its Ready turns False TokenExpired
 # and the alert (for: 2m) must fire. Meanwhile a tokens_revoked event for c2's user drops c2's tokens.
 sim POST /_sim/faults '{"method":"oauth.v2.access","httpStatus":503}'
 t0=$SECONDS
 sim POST /_sim/events/tokens-revoked "{\"teamId\":\"T0SIM0001\",\"userIds\":[\"U0PROM002\"],\"url\":\"http://localhost:$op_port/slack/events\"}"
-reason_of() { k get suc "$1" -n "$ns" -o jsonpath='{.status.conditions[?(@.type=="Ready")].reason}' 2>/dev/null || true; }
-if wait_until 60 sh -c "[ \"\$('$KUBECTL' get suc c2 -n $ns -o jsonpath='{.status.conditions[?(@.type==\"Ready\")].reason}')\" = ReauthorizationRequired ]"; then
+if wait_until 60 reason_is c2 ReauthorizationRequired; then
   ok "c2 turns ReauthorizationRequired ($((SECONDS - t0)) s after the tokens_revoked event)"
-else fail "c2 turns ReauthorizationRequired" "reason: $(reason_of c2); $(k get suc c2 -n "$ns" -o jsonpath='{.status.conditions}')"; fi
-check "the leader gauge says this replica leads" wait_until 30 sh -c "[ \"\$(curl -s --data-urlencode 'query=slack_operator_leader == 1' '$prom/api/v1/query' | grep -c '\"value\"')\" -ge 1 ]"
-check "c1 turns TokenExpired" wait_until 90 sh -c "[ \"\$('$KUBECTL' get suc c1 -n $ns -o jsonpath='{.status.conditions[?(@.type==\"Ready\")].reason}')\" = TokenExpired ]"
+else fail "c2 turns ReauthorizationRequired" "reason: $(ready_reason c2); $(k get suc c2 -n "$ns" -o jsonpath='{.status.conditions}')"; fi
+check "the leader gauge says this replica leads" wait_until 30 has_series 'slack_operator_leader == 1'
+check "c1 turns TokenExpired" wait_until 90 reason_is c1 TokenExpired
 t_expired=$((SECONDS - t0))
-fired=""
-for _ in $(seq 1 100); do
-  state="$(alert_state SlackTokenExpired)"
-  [ "$state" = firing ] && { fired=1; break; }
-  sleep 2
-done
-if [ -n "$fired" ]; then
+if wait_until 200 alert_in SlackTokenExpired firing; then
   ok "SlackTokenExpired fires (TokenExpired after ${t_expired} s, firing after $((SECONDS - t0)) s; for: 2m)"
-else fail "SlackTokenExpired fires" "state: ${state:-none}"; fi
-[ "$(alert_state SlackConnectionsNeedReauthorization)" = pending ] || [ "$(alert_state SlackConnectionsNeedReauthorization)" = firing ] \
+else fail "SlackTokenExpired fires" "state: $(alert_state SlackTokenExpired)"; fi
+alert_in SlackConnectionsNeedReauthorization pending firing \
   && ok "SlackConnectionsNeedReauthorization is pending for c2 (for: 10m)" \
   || fail "SlackConnectionsNeedReauthorization is pending for c2" "$(alert_state SlackConnectionsNeedReauthorization)"
 

@@ -33,13 +33,12 @@ suc() {
   printf 'apiVersion: slacktokens.dev/v1alpha1\nkind: SlackUserConnection\nmetadata:\n  name: %s\nspec:\n  userScopes: [chat:write]\n%s' \
     "$1" "${2:-}" | kt apply -n "$ns" -f - >/dev/null
 }
-reason() { k get suc "$1" -n "$ns" -o jsonpath='{.status.conditions[?(@.type=="Ready")].reason}' 2>/dev/null || true; }
-wait_reason() { for _ in $(seq 1 60); do [ "$(reason "$1")" = "$2" ] && return 0; sleep 0.5; done; return 1; }
+wait_reason() { wait_until 30 reason_is "$1" "$2"; }
 
 # The tenant's own connection works, and what it can read holds no refresh token.
 suc mine
 [ "$(consent mine "$ns")" = 200 ] && wait_reason mine Authorized && ok "the tenant's own connection is authorized" \
-  || fail "the tenant's own connection is authorized" "$(reason mine)"
+  || fail "the tenant's own connection is authorized" "$(ready_reason mine)"
 keys=$(kt get secret mine -n "$ns" -o jsonpath='{.data}' 2>/dev/null \
   | python3 -c 'import json,sys; print(" ".join(sorted(json.load(sys.stdin))))' 2>/dev/null || echo "(unreadable)")
 if grep -q access_token <<<"$keys" && ! grep -q refresh <<<"$keys"; then
@@ -72,7 +71,7 @@ for c in grab-plain grab-other; do
   curl -fs -H 'content-type: application/json' -d "{\"userId\":\"$user\"}" "http://localhost:$sim_port/_sim/consent" >/dev/null
   consent "$c" "$ns" >/dev/null
   wait_reason "$c" InvalidSpec && ok "$c: refused with InvalidSpec ($(k get suc "$c" -n "$ns" -o jsonpath='{.status.conditions[0].message}' | cut -c1-90)…)" \
-    || fail "$c: refused with InvalidSpec" "$(reason "$c")"
+    || fail "$c: refused with InvalidSpec" "$(ready_reason "$c")"
 done
 [ "$(k get secret db-password -n "$ns" -o jsonpath='{.metadata.resourceVersion}')" = "$before_plain" ] \
   && ok "the plain Secret was not written" || fail "the plain Secret was not written"
